@@ -1,0 +1,72 @@
+"""The Selzy API client: ``Selzy`` (sync) and ``AsyncSelzy``, with their errors and seams."""
+
+from ._async._client import AsyncSelzy
+from ._batch import ImportReport, ImportReportEntry
+from ._clock import Clock, SystemClock
+from ._exceptions import (
+    AccessDeniedError,
+    APIConnectionError,
+    APIError,
+    APIKeyRateLimitError,
+    APIStatusError,
+    APITimeoutError,
+    AttachmentTooLargeError,
+    BatchTooLargeError,
+    ClientValidationError,
+    DestinationInvalidError,
+    ImportAbortedError,
+    InvalidAPIKeyError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    IPRateLimitError,
+    NotEnoughMoneyError,
+    RateLimitError,
+    RetryLaterError,
+    SelzyError,
+    SourceInvalidError,
+    TooManyDoubleOptinsError,
+    TransportError,
+    UnknownMethodError,
+    UnspecifiedError,
+)
+from ._ratelimit import Bucket, InMemoryRateLimiter, NoRateLimiter, RateLimiter
+from ._response import APIResponse
+from ._sync._client import Selzy
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIKeyRateLimitError",
+    "APIResponse",
+    "APIStatusError",
+    "APITimeoutError",
+    "AccessDeniedError",
+    "AsyncSelzy",
+    "AttachmentTooLargeError",
+    "BatchTooLargeError",
+    "Bucket",
+    "ClientValidationError",
+    "Clock",
+    "DestinationInvalidError",
+    "IPRateLimitError",
+    "ImportAbortedError",
+    "ImportReport",
+    "ImportReportEntry",
+    "InMemoryRateLimiter",
+    "InvalidAPIKeyError",
+    "InvalidArgumentError",
+    "InvalidResponseError",
+    "NoRateLimiter",
+    "NotEnoughMoneyError",
+    "RateLimitError",
+    "RateLimiter",
+    "RetryLaterError",
+    "Selzy",
+    "SelzyError",
+    "SourceInvalidError",
+    "SystemClock",
+    "TooManyDoubleOptinsError",
+    "TransportError",
+    "UnknownMethodError",
+    "UnspecifiedError",
+]
