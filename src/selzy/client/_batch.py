@@ -97,7 +97,12 @@ def iter_batches(
         raise ClientValidationError(
             f"batch_size must be between 1 and {MAX_IMPORT_ROWS}, got {batch_size}"
         )
-    iterator = iter(rows)
+    return _batches(field_names, iter(rows), batch_size, start)
+
+
+def _batches(
+    field_names: tuple[str, ...], iterator: Iterator[Row], batch_size: int, start: int
+) -> Iterator[Batch]:
     number = 0
     position = start
     while True:

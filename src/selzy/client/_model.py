@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Self, TypeVar, Union
 
 from selzy.protocol import DATE_FORMAT, DATETIME_FORMAT
 
+from ._exceptions import InvalidResponseError
+
 T = TypeVar("T")
 
 
@@ -144,6 +146,21 @@ class Model:
             kwargs["extra"] = {k: v for k, v in data.items() if k not in known}
         if "warnings" in hints:
             kwargs["warnings"] = warnings
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in kwargs
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            # The API answered, but not with what this method returns: say so plainly.
+            raise InvalidResponseError(
+                f"the answer has no {', '.join(missing)} for {cls.__name__}: {dict(data)!r:.200}",
+                method=cls.__name__,
+                status_code=200,
+                body="",
+            )
         return cls(**kwargs)
 
 

@@ -23,6 +23,9 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._constants import DEFAULT_BURST
 
 
+_EPSILON = 1e-5
+
+
 @dataclass(frozen=True, slots=True)
 class Bucket:
     """A named limit: at most ``limit`` calls in any ``period``-second span."""
@@ -76,7 +79,9 @@ class InMemoryRateLimiter:
             for bucket, (interval, _tolerance) in zip(buckets, shapes, strict=True):
                 tat = max(self._tat.get(bucket.name, now), start)
                 self._tat[bucket.name] = tat + interval
-            return start - now
+            wait = start - now
+            # Float noise at epoch-sized clock values must not turn "go now" into a sleep.
+            return wait if wait > _EPSILON else 0.0
 
 
 def key_fingerprint(api_key: str | None) -> str:
