@@ -22,7 +22,6 @@ from selzy.protocol import CALLS_PER_MINUTE, RATE_WINDOW_SECONDS, method_spec
 from ._clock import SYSTEM_CLOCK, Clock
 from ._constants import DEFAULT_BURST
 
-
 _EPSILON = 1e-5
 
 
