@@ -25,7 +25,8 @@
     │   ├── TooManyDoubleOptinsError     too_many_double_optins
     │   ├── DestinationInvalidError      dest_invalid
     │   └── SourceInvalidError           src_invalid
-    └── ImportAbortedError           a batched import stopped; carries the partial report
+    ├── ImportAbortedError           a batched import stopped; carries the partial report
+    └── TaskFailedError              an async task ended in a status other than completed
 
 No message, repr or attribute of these holds the API key: the client redacts it from server
 texts before building an error, and never puts it in a URL.
@@ -218,6 +219,25 @@ class ImportAbortedError(SelzyError):
         super().__init__(
             f"Import stopped at row {next_index} after {report.total} rows were processed: {cause}"
         )
+
+
+class TaskFailedError(SelzyError):
+    """An async task (export, delivery stats) ended in a status other than ``completed``.
+
+    ``status`` is the status the API reported (failures and expiry have no documented names,
+    so every status but ``new``, ``processing`` and ``completed`` counts as one).
+    """
+
+    def __init__(self, task_uuid: str, status: str) -> None:
+        self.task_uuid = task_uuid
+        self.status = status
+        super().__init__(
+            f"Async task {task_uuid} ended with status {status!r} instead of 'completed'; "
+            "start it again"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.task_uuid, self.status))
 
 
 ERROR_CLASSES: dict[str, type[APIError]] = {

@@ -182,6 +182,12 @@ class AsyncSelzy(AsyncMethods):
                 response = replace(response, retries_taken=retries_taken)
             return response
 
+    async def _sleep(self, seconds: float) -> None:
+        await self._options.clock.asleep(seconds)
+
+    def _now(self) -> float:
+        return self._options.clock.monotonic()
+
     async def _send(self, prepared: PreparedRequest) -> APIResponse:
         method = prepared.spec.name
         try:

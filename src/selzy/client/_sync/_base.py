@@ -24,6 +24,14 @@ class SyncAPIBase:
         """
         return (self.request(method, params)).result
 
+    def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` on the client's clock (polling helpers use it; tests fake it)."""
+        raise NotImplementedError
+
+    def _now(self) -> float:
+        """Seconds on the client's monotonic clock."""
+        raise NotImplementedError
+
 
 def params(**values: Any) -> dict[str, Any]:
     """The call's parameters without the ones left at None (the API's defaults apply then)."""

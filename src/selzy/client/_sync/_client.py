@@ -183,6 +183,12 @@ class Selzy(SyncMethods):
                 response = replace(response, retries_taken=retries_taken)
             return response
 
+    def _sleep(self, seconds: float) -> None:
+        self._options.clock.sleep(seconds)
+
+    def _now(self) -> float:
+        return self._options.clock.monotonic()
+
     def _send(self, prepared: PreparedRequest) -> APIResponse:
         method = prepared.spec.name
         try:
