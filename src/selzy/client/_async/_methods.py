@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from ._account import AsyncAccountMethods
+from ._campaigns import AsyncCampaignMethods
 from ._contacts import AsyncContactMethods
 from ._lists import AsyncListMethods
+from ._messages import AsyncMessageMethods
+from ._templates import AsyncTemplateMethods
 
 
-class AsyncMethods(AsyncListMethods, AsyncContactMethods):
+class AsyncMethods(
+    AsyncListMethods,
+    AsyncContactMethods,
+    AsyncMessageMethods,
+    AsyncTemplateMethods,
+    AsyncCampaignMethods,
+    AsyncAccountMethods,
+):
     """One snake_case method per RPC method; each docstring names the RPC method."""

@@ -3,9 +3,20 @@
 
 from __future__ import annotations
 
+from ._account import SyncAccountMethods
+from ._campaigns import SyncCampaignMethods
 from ._contacts import SyncContactMethods
 from ._lists import SyncListMethods
+from ._messages import SyncMessageMethods
+from ._templates import SyncTemplateMethods
 
 
-class SyncMethods(SyncListMethods, SyncContactMethods):
+class SyncMethods(
+    SyncListMethods,
+    SyncContactMethods,
+    SyncMessageMethods,
+    SyncTemplateMethods,
+    SyncCampaignMethods,
+    SyncAccountMethods,
+):
     """One snake_case method per RPC method; each docstring names the RPC method."""
