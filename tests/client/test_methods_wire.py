@@ -1130,7 +1130,10 @@ def test_wait_for_task_unknown_status_is_a_failure() -> None:
 def test_wait_for_task_times_out() -> None:
     rec = Recorder(_task("processing"))
     clock = FakeClock()
-    with sync_client(rec, clock=clock) as client, pytest.raises(TimeoutError, match="abc"):
+    with (
+        sync_client(rec, clock=clock) as client,
+        pytest.raises(selzy.TaskTimeoutError, match="abc"),
+    ):
         client.wait_for_task("abc", poll_interval=4.0, timeout=10.0)
     assert clock.sleeps == [4.0, 4.0, 2.0]
     assert len(rec.requests) == 4

@@ -26,7 +26,8 @@
     │   ├── DestinationInvalidError      dest_invalid
     │   └── SourceInvalidError           src_invalid
     ├── ImportAbortedError           a batched import stopped; carries the partial report
-    └── TaskFailedError              an async task ended in a status other than completed
+    ├── TaskFailedError              an async task ended in a status other than completed
+    └── TaskTimeoutError             wait_for_task gave up waiting (also a TimeoutError)
 
 No message, repr or attribute of these holds the API key: the client redacts it from server
 texts before building an error, and never puts it in a URL.
@@ -219,6 +220,22 @@ class ImportAbortedError(SelzyError):
         super().__init__(
             f"Import stopped at row {next_index} after {report.total} rows were processed: {cause}"
         )
+
+
+class TaskTimeoutError(SelzyError, TimeoutError):
+    """An async task was still running when ``wait_for_task`` stopped waiting for it."""
+
+    def __init__(self, task_uuid: str, status: str, timeout: float) -> None:
+        self.task_uuid = task_uuid
+        self.status = status
+        self.timeout = timeout
+        super().__init__(
+            f"Async task {task_uuid} is still {status!r} after {timeout:g}s; "
+            "it keeps running, poll it again later"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.task_uuid, self.status, self.timeout))
 
 
 class TaskFailedError(SelzyError):

@@ -184,7 +184,10 @@ def as_list(value: Any) -> list[Any]:
         return value
     if isinstance(value, Mapping):
         # PHP sends a list with gaps in its keys as an object: {"0": {...}, "2": {...}}.
-        return list(value.values())
+        if all(isinstance(k, str) and k.isdigit() for k in value):
+            return list(value.values())
+        # Otherwise it is one item where several were possible (sendSms to one number).
+        return [value]
     return [value]
 
 

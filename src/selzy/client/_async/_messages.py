@@ -389,10 +389,8 @@ class AsyncMessageMethods(AsyncAPIBase):
                 f"An SMS text may have at most {MAX_SMS_TEXT_CHARS} characters, got {len(text)}"
             )
         response = await self.request("sendSms", params(phone=phones, sender=sender, text=text))
-        result = response.result
-        if isinstance(result, Mapping) and not all(isinstance(v, Mapping) for v in result.values()):
-            result = [result]  # one number: a bare object, not a list of one
-        return parse_models(SmsSent, result, response.warnings)
+        # One number gets a bare object, several an array: parse_models reads both as a list.
+        return parse_models(SmsSent, response.result, response.warnings)
 
     async def check_sms(self, *, sms_id: str | int) -> SmsStatus:
         """checkSms: the delivery status of one SMS."""

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from selzy.protocol import MAX_SCHEDULE_DAYS, START_TIME_FORMAT
 
 from .._encoding import comma_list
-from .._exceptions import ClientValidationError, TaskFailedError
+from .._exceptions import ClientValidationError, TaskFailedError, TaskTimeoutError
 from .._model import ResultList, as_dict, parse_model, parse_models
 from .._types._campaigns import (
     Campaign,
@@ -200,7 +200,7 @@ class SyncCampaignMethods(SyncAPIBase):
         """Poll async/getTaskResult until the task is ``completed`` and return that result.
 
         Raises :class:`TaskFailedError` when the task reports any status other than ``new``,
-        ``processing`` or ``completed``, and :class:`TimeoutError` when it is still running
+        ``processing`` or ``completed``, and :class:`TaskTimeoutError` when it is still running
         after ``timeout`` seconds (the task itself goes on; it can be polled again).
         """
         if poll_interval <= 0:
@@ -216,8 +216,5 @@ class SyncCampaignMethods(SyncAPIBase):
                 raise TaskFailedError(task_uuid, result.status)
             remaining = deadline - self._now()
             if remaining <= 0:
-                raise TimeoutError(
-                    f"Async task {task_uuid} is still {result.status!r} after {timeout:g}s; "
-                    "it keeps running, poll it again later"
-                )
+                raise TaskTimeoutError(task_uuid, result.status, timeout)
             self._sleep(min(poll_interval, remaining))
