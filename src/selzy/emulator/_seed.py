@@ -1,0 +1,120 @@
+"""Seeding accounts with known keys, and what following a confirmation link does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from selzy.protocol import FIELD_TYPES
+
+from ._call import Event
+from ._state import Account, MailList, Membership, Sender, State, UserField
+from ._webhooks import Delivery, deliveries_for
+
+
+@dataclass(frozen=True, slots=True)
+class SeededAccount:
+    """What `Emulator.seed_account` created: the key and the ids tests need."""
+
+    api_key: str
+    login: str
+    email: str
+    list_ids: dict[str, int] = field(default_factory=dict)
+    field_ids: dict[str, int] = field(default_factory=dict)
+    senders: tuple[str, ...] = ()
+
+
+def seed_account(
+    state: State,
+    now: datetime,
+    *,
+    api_key: str,
+    login: str | None,
+    email: str,
+    lists: list[str],
+    fields: dict[str, str],
+    senders: list[str],
+    reseller: bool,
+    balance: float,
+    timezone: str,
+) -> SeededAccount:
+    """Create an account directly in state (replacing one with the same key or login)."""
+    if not api_key:
+        raise ValueError("api_key must not be empty")
+    for name, ftype in fields.items():
+        if ftype not in FIELD_TYPES:
+            raise ValueError(f"field {name!r}: type must be one of {FIELD_TYPES}")
+    user_id = state.next_id("account")
+    login = login or f"ID{user_id}"
+    old = state.accounts.pop(api_key, None)
+    if old is not None:
+        state.by_login.pop(old.login, None)
+    other = state.by_login.pop(login, None)
+    if other is not None:
+        state.accounts.pop(other.key, None)
+    account = state.add_account(
+        Account(
+            key=api_key,
+            login=login,
+            email=email,
+            created=now,
+            reseller=reseller,
+            balance=balance,
+            timezone=timezone,
+        )
+    )
+    for title in lists:
+        lst = MailList(id=state.next_id("list"), title=title, created=now)
+        account.lists[lst.id] = lst
+    for pos, (name, ftype) in enumerate(fields.items(), start=1):
+        ufield = UserField(state.next_id("field"), name, ftype, name, view_pos=pos)
+        account.fields[ufield.id] = ufield
+    for address in senders:
+        account.senders[address.lower()] = Sender(address, "", True, now, now)
+    return SeededAccount(
+        api_key=api_key,
+        login=login,
+        email=email,
+        list_ids={lst.title: lst.id for lst in account.lists.values()},
+        field_ids={f.name: f.id for f in account.fields.values()},
+        senders=tuple(senders),
+    )
+
+
+def apply_token(state: State, token: str, now: datetime) -> tuple[list[Delivery], str]:
+    """Follow a confirmation link; returns webhook deliveries and a sentence for the page."""
+    entry = state.tokens.get(token)
+    if entry is None:
+        raise KeyError("unknown or expired confirmation link")
+    purpose, login, ref = entry
+    account = state.by_login.get(login)
+    if account is None:
+        raise KeyError("the account of this link no longer exists")
+    if purpose == "sender":
+        sender = account.senders.get(ref)
+        if sender is None:
+            raise KeyError("the sender address is no longer pending")
+        sender.is_checked = True
+        sender.confirmed_at = now
+        domain = ref.rpartition("@")[2]
+        if domain in account.domains:
+            account.domains[domain].status = "active"
+        return [], f"The sender address {sender.email} is confirmed."
+    if purpose == "register":
+        return [], f"The registration of {account.email} is confirmed."
+    if purpose == "subscription":
+        contact_text, _, ids_text = ref.partition(":")
+        contact = account.contacts.get(int(contact_text))
+        if contact is None:
+            raise KeyError("the contact no longer exists")
+        list_ids = [int(i) for i in ids_text.split(",") if int(i) in account.lists]
+        contact.email_status = "active"
+        for lid in list_ids:
+            old = contact.email_lists.get(lid)
+            # Consent through the link is the one way back from "unsubscribed" (§5.2).
+            contact.email_lists[lid] = Membership("active", old.added_at if old else now, now)
+        event = Event(
+            login, "subscribe", now, {"email": contact.email, "subscribed_list_ids": list_ids}
+        )
+        return deliveries_for(account, [event], now), f"{contact.email} is subscribed."
+    raise KeyError(f"unknown link purpose {purpose!r}")
