@@ -92,7 +92,7 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
         self.verbose = verbose
         self._conns: set[socket.socket] = set()
-        self._threads: set[threading.Thread] = set()
+        self._conn_threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -108,7 +108,7 @@ class _Server(ThreadingHTTPServer):
             target=self._run, args=(request, client_address), daemon=True, name="selzy-emu-conn"
         )
         with self._lock:
-            self._threads.add(thread)
+            self._conn_threads.add(thread)
         thread.start()
 
     def _run(self, request: Any, client_address: Any) -> None:
@@ -116,12 +116,12 @@ class _Server(ThreadingHTTPServer):
             self.process_request_thread(request, client_address)
         finally:
             with self._lock:
-                self._threads.discard(threading.current_thread())
+                self._conn_threads.discard(threading.current_thread())
 
     def close_connections(self) -> list[threading.Thread]:
         """Wake every handler blocked on a keep-alive socket so its thread ends."""
         with self._lock:
-            conns, threads = list(self._conns), list(self._threads)
+            conns, threads = list(self._conns), list(self._conn_threads)
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
