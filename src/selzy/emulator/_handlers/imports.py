@@ -120,16 +120,34 @@ class _Importer:
         self.overwrite_tags = call.params.flag("overwrite_tags")
         self.overwrite_lists = call.params.flag("overwrite_lists")
         self.tags_by_name = {t.name: t for t in self.account.tags.values()}
+        self.ids_cache: dict[tuple[str, str], list[int]] = {}
 
-    def cell(self, row: list[str], name: str) -> str | None:
-        i = self.col.get(name)
-        return None if i is None else row[i]
+        col = self.col
+        # Column positions are resolved once per call: rows are then plain list indexing.
+        self.i_email = col.get("email")
+        self.i_phone = col.get("phone")
+        self.i_delete = col.get("delete")
+        self.i_tags = col.get("tags")
+        self.i_status = col.get("email_status")
+        self.i_phone_status = col.get("phone_status")
+        self.i_avail = col.get("email_availability")
+        self.field_cols = [(fid, f, col[f.name]) for fid, f in fields.items()]
+        self.channels: list[tuple[str, int | None, int | None, int | None, int | None]] = []
+        for ch in ("email", "phone"):
+            spec = (
+                col.get(f"{ch}_list_ids"),
+                col.get(f"{ch}_subscribe_times"),
+                col.get(f"{ch}_unsubscribed_list_ids"),
+                col.get(f"{ch}_excluded_list_ids"),
+            )
+            if spec[0] is not None or spec[2] is not None or spec[3] is not None:
+                self.channels.append((ch, *spec))
 
     def row(self, row: list[str]) -> str:
         """Import one row; returns inserted/updated/deleted or raises RowError."""
         account = self.account
-        email = (self.cell(row, "email") or "").strip()
-        phone = (self.cell(row, "phone") or "").strip()
+        email = row[self.i_email].strip() if self.i_email is not None else ""
+        phone = row[self.i_phone].strip() if self.i_phone is not None else ""
         if not email and not phone:
             raise RowError("missing_contact", "the row has neither an email nor a phone")
         if email and EMAIL_RE.fullmatch(email) is None:
@@ -144,7 +162,7 @@ class _Importer:
                 f"Contacts {email} and {phone} already exist but owned by different subscribers",
             )
         existing = by_email or by_phone
-        if (self.cell(row, "delete") or "").strip().lower() in _TRUE:
+        if self.i_delete is not None and row[self.i_delete].strip().lower() in _TRUE:
             if existing is not None:
                 remove_contact(account, existing)
             return "deleted"
@@ -155,45 +173,48 @@ class _Importer:
             )
         # Validate everything before touching the contact, so a refused row changes nothing.
         values: dict[int, str] = {}
-        for fid, ufield in self.fields.items():
-            raw = row[self.col[ufield.name]]
+        for fid, ufield, i in self.field_cols:
+            raw = row[i]
+            if ufield.type == "text" or (
+                ufield.type == "string" and "\n" not in raw and "\r" not in raw
+            ):
+                values[fid] = raw
+                continue
             try:
                 values[fid] = convert_value(ufield, raw)
             except ValueError as exc:
                 raise RowError("invalid_field_value", str(exc)) from None
-        tags_text = self.cell(row, "tags")
+        tags_text = row[self.i_tags] if self.i_tags is not None else None
         tag_names = [t.strip() for t in (tags_text or "").split(",") if t.strip()]
         if len(tag_names) > MAX_TAGS_PER_CONTACT:
             raise RowError("too_many_tags", f"{len(tag_names)} tags; at most 10 per contact")
-        email_status = (self.cell(row, "email_status") or "").strip()
+        email_status = row[self.i_status].strip() if self.i_status is not None else ""
         if email_status and email_status not in _IMPORT_EMAIL_STATUSES:
             raise RowError("invalid_status", f"email_status: {email_status!r} is not allowed")
-        phone_status = (self.cell(row, "phone_status") or "").strip()
+        phone_status = row[self.i_phone_status].strip() if self.i_phone_status is not None else ""
         if phone_status and phone_status not in _IMPORT_EMAIL_STATUSES:
             raise RowError("invalid_status", f"phone_status: {phone_status!r} is not allowed")
-        availability = (self.cell(row, "email_availability") or "").strip()
+        availability = row[self.i_avail].strip() if self.i_avail is not None else ""
         if availability and availability not in _AVAILABILITY:
             raise RowError("invalid_availability", f"email_availability: {availability!r}")
         channels = {}
-        for ch in ("email", "phone"):
-            ids_text = self.cell(row, f"{ch}_list_ids")
-            unsub_text = self.cell(row, f"{ch}_unsubscribed_list_ids")
-            excl_text = self.cell(row, f"{ch}_excluded_list_ids")
-            if ids_text is None and unsub_text is None and excl_text is None:
-                continue
-            list_ids = _ids(account, ids_text or "", f"{ch}_list_ids")
+        for ch, i_ids, i_times, i_unsub, i_excl in self.channels:
+            list_ids = self.ids(row[i_ids], f"{ch}_list_ids") if i_ids is not None else []
             times = _times(
-                self.cell(row, f"{ch}_subscribe_times") or "",
+                row[i_times] if i_times is not None else "",
                 len(list_ids),
                 f"{ch}_subscribe_times",
                 self.now,
             )
-            channels[ch] = (
-                list_ids,
-                times,
-                _ids(account, unsub_text or "", f"{ch}_unsubscribed_list_ids"),
-                _ids(account, excl_text or "", f"{ch}_excluded_list_ids"),
+            unsub = (
+                _ids(account, row[i_unsub], f"{ch}_unsubscribed_list_ids")
+                if i_unsub is not None
+                else []
             )
+            excl = (
+                _ids(account, row[i_excl], f"{ch}_excluded_list_ids") if i_excl is not None else []
+            )
+            channels[ch] = (list_ids, times, unsub, excl)
 
         outcome = "updated"
         contact = existing
@@ -247,6 +268,15 @@ class _Importer:
             else:
                 contact.phone_lists = updated
         return outcome
+
+    def ids(self, text: str, column: str) -> list[int]:
+        """`_ids`, memoised per call: every row of a batch usually names the same lists."""
+        key = (text, column)
+        found = self.ids_cache.get(key)
+        if found is None:
+            found = _ids(self.account, text, column)
+            self.ids_cache[key] = found
+        return list(found)
 
     def tag(self, name: str) -> Tag:
         tag = self.tags_by_name.get(name)
