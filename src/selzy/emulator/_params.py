@@ -25,44 +25,12 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
-def split_key(key: str) -> tuple[str, list[str]]:
-    """``data[1][2]`` -> ``("data", ["1", "2"])``; a key without brackets has no segments."""
-    i = key.find("[")
-    if i <= 0 or not key.endswith("]"):
-        return key, []
-    return key[:i], key[i + 1 : -1].split("][")
-
-
 def _next_index(node: dict[str, Node]) -> str:
     # PHP appends after the largest integer key; keys are dense in practice, so start at len().
     k = len(node)
     while str(k) in node:
         k += 1
     return str(k)
-
-
-def insert(tree: Tree, key: str, value: str | bytes) -> None:
-    """Place one decoded pair into the tree the way PHP builds ``$_POST``."""
-    base, segs = split_key(key)
-    if not segs:
-        tree[base] = value
-        return
-    cur = tree.get(base)
-    if not isinstance(cur, dict):
-        cur = {}
-        tree[base] = cur
-    for seg in segs[:-1]:
-        if seg == "":
-            seg = _next_index(cur)
-        nxt = cur.get(seg)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[seg] = nxt
-        cur = nxt
-    last = segs[-1]
-    if last == "":
-        last = _next_index(cur)
-    cur[last] = value
 
 
 def _decode_value(base: str, key: str, raw: bytes) -> str | bytes:
