@@ -61,3 +61,22 @@ def test_methods_lists_the_catalogue() -> None:
     assert result.exit_code == 0
     assert "createCampaign" in result.output
     assert "unsafe" in result.output
+
+
+def test_call_against_the_emulator_server() -> None:
+    from selzy.emulator import Emulator, ThreadedEmulatorServer
+
+    emulator = Emulator()
+    emulator.seed_account(KEY)
+    with ThreadedEmulatorServer(emulator) as server:
+        env = {"SELZY_API_KEY": KEY, "SELZY_BASE_URL": server.url, "SELZY_PLATFORM": "CliTest"}
+        runner = CliRunner()
+        created = runner.invoke(main, ["call", "createList", "title=From the CLI"], env=env)
+        assert created.exit_code == 0, created.stderr
+        listed = runner.invoke(main, ["call", "getLists"], env=env)
+        titles = [item["title"] for item in json.loads(listed.output)]
+        assert titles == ["Newsletter", "From the CLI"]
+        refused = runner.invoke(main, ["call", "createList", "title=From the CLI"], env=env)
+        assert refused.exit_code == 1
+        assert json.loads(refused.stderr)["type"] == "InvalidArgumentError"
+        assert KEY not in created.output + listed.output + refused.stderr

@@ -111,3 +111,26 @@ def methods_command() -> None:
     for spec in METHODS.values():
         limit = f"  {spec.rate_limit}/min" if spec.rate_limit else ""
         click.echo(f"{spec.group:<11} {spec.name:<32} {spec.safety.value}{limit}")
+
+
+@main.group("emulator")
+def emulator_group() -> None:
+    """The local Selzy emulator: a sandbox that keeps state and sends nothing."""
+
+
+@emulator_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+@click.option(
+    "--api-key",
+    envvar="SELZY_EMULATOR_API_KEY",
+    help="Seed an account with this key: a list, a Name field, a confirmed sender "
+    "[env: SELZY_EMULATOR_API_KEY].",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the outcome model.")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def emulator_serve(host: str, port: int, api_key: str | None, seed: int, quiet: bool) -> None:
+    """Serve the emulator over HTTP until Ctrl-C; its outbox is at /_emulator/outbox."""
+    from selzy.emulator import serve
+
+    serve(host, port, api_key=api_key, seed=seed, verbose=not quiet)

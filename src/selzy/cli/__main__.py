@@ -1,0 +1,5 @@
+"""``python -m selzy.cli``: the same as the ``selzy`` command."""
+
+from ._main import main
+
+main()
