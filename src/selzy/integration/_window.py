@@ -201,6 +201,7 @@ class ImportWindow:
             rejections += self._loose
             self._loose = []
             end = self.read
+        rejections.sort(key=_by_position)  # a batch's own rejects come before Selzy's log
         advanced = end != self.position
         totals = self.totals + done + ImportTotals(end - self.position, skipped_locally=skipped)
         self.totals, self.position = totals, end
@@ -212,6 +213,10 @@ class ImportWindow:
             elapsed = self.clock() - self.started_at
             rate = (end - self.resumed_from) / elapsed if elapsed > 0 else 0.0
             self.on_progress(end, self.total, rate)
+
+
+def _by_position(rejection: Rejection) -> int:
+    return rejection.position
 
 
 def _index(names: tuple[str, ...], name: str) -> int | None:
