@@ -1,0 +1,1 @@
+"""Framework modules built on the integration engine (Django today)."""

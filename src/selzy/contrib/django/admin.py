@@ -1,0 +1,92 @@
+"""The module's place in the Django admin: the guideline flow's screens, under /admin/selzy/.
+
+No URL configuration is needed beyond ``admin.site.urls``: the screens hang off the
+Connection admin's URLs. Every screen but the segment file requires a logged-in staff user
+with the module's permissions; the segment file is public but signed and expiring, because
+Selzy itself downloads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+from . import models
+from .views import imports, sending, setup
+
+
+@admin.register(models.Connection)
+class SelzyAdmin(admin.ModelAdmin):
+    """ "Selzy" in the admin index; opens the overview of the flow."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("selzy.manage_selzy") or request.user.has_perm(
+            "selzy.send_selzy_campaigns"
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return setup.overview(request)
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        screens = [
+            ("connect/", setup.connect, "selzy_connect"),
+            ("register/", setup.register, "selzy_register"),
+            ("disconnect/", setup.disconnect, "selzy_disconnect"),
+            ("list/", setup.select_list, "selzy_list"),
+            ("mapping/", setup.mapping, "selzy_mapping"),
+            ("message/", sending.new_message, "selzy_message"),
+            ("sender/", sending.validate_sender, "selzy_sender"),
+            ("message/<int:pk>/", sending.message_detail, "selzy_message_detail"),
+            ("message/<int:pk>/campaign/", sending.new_campaign, "selzy_campaign_new"),
+            ("campaign/<int:pk>/", sending.campaign_detail, "selzy_campaign"),
+            ("campaign/<int:pk>/stats.json", sending.campaign_stats_json, "selzy_campaign_stats"),
+            ("import/", imports.new_import, "selzy_import_new"),
+            ("import/<int:pk>/", imports.import_detail, "selzy_import"),
+            ("import/<int:pk>/status.json", imports.import_status, "selzy_import_status"),
+        ]
+        urls = [path(route, wrap(view), name=name) for route, view, name in screens]
+        # Public on purpose: Selzy downloads it. The token is signed and expires.
+        urls.append(
+            path(
+                "segment/<str:token>/contacts.txt",
+                sending.segment_contacts,
+                name="selzy_segment_contacts",
+            )
+        )
+        return urls + super().get_urls()
+
+
+@admin.register(models.Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "stage", "status", "send_now", "start_time", "created_at")
+    readonly_fields = [f.name for f in models.Campaign._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "status", "position", "expected", "created_at", "finished_at")
+    readonly_fields = [f.name for f in models.ImportRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

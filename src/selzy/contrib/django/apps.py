@@ -1,0 +1,15 @@
+"""App configuration: label ``selzy``."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SelzyConfig(AppConfig):
+    name = "selzy.contrib.django"
+    label = "selzy"
+    verbose_name = "Selzy"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

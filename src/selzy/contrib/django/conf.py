@@ -1,0 +1,147 @@
+"""The module's settings: one ``SELZY`` dict in the Django settings, read through one function.
+
+::
+
+    SELZY = {
+        "PLATFORM": "MyCRM",                       # required: your system's name
+        "BASE_URL": "https://api.selzy.com",       # the emulator's URL in demos and tests
+        "LANG": "en",                              # language of Selzy's messages
+        "ENCRYPTION_KEY": None,                    # Fernet key (or a list, newest first)
+        "CONTACT_SOURCES": {...},                  # models holding contacts (auth.User default)
+        "CLIENT_FACTORY": None,                    # dotted path of a callable making the client
+        "TASK_RUNNER": "thread",                   # "thread", "immediate" or "celery"
+        "SITE_URL": None,                          # how Selzy reaches this site (segment files)
+        "SEGMENT_URL_MAX_AGE": 604800,             # seconds a segment link stays valid
+        "IMPORT_BATCH_SIZE": 500,                  # rows per importContacts call (at most 500)
+        "IMPORT_CONCURRENCY": 1,                   # importContacts calls in flight at once
+        "TIMEOUT": 60,                             # seconds per API call
+        "MAX_RETRIES": 3,                          # retries of a failed call
+    }
+
+ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
+encrypted with it. Left out, a key is derived from SECRET_KEY (check selzy.W001 says so); a list
+of keys allows rotation (the first encrypts, all decrypt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, MAX_IMPORT_ROWS, PLATFORM_PATTERN
+
+TASK_RUNNERS = ("thread", "immediate", "celery")
+
+DEFAULT_USER_SOURCE: dict[str, Any] = {
+    "label": "Users",
+    "model": None,  # settings.AUTH_USER_MODEL, read when used
+    "fields": ["email", "first_name", "last_name", "date_joined"],
+    "email_field": "email",
+    "filter": {"is_active": True},
+}
+
+
+@dataclass(frozen=True)
+class SelzySettings:
+    """The validated ``SELZY`` settings."""
+
+    platform: str
+    base_url: str = DEFAULT_BASE_URL
+    lang: str = DEFAULT_LANG
+    encryption_keys: tuple[str, ...] = ()
+    contact_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    client_factory: str | None = None
+    task_runner: str = "thread"
+    site_url: str | None = None
+    segment_url_max_age: int = 7 * 24 * 3600
+    import_batch_size: int = MAX_IMPORT_ROWS
+    import_concurrency: int = 1
+    timeout: float = 60.0
+    max_retries: int = 3
+
+
+_KNOWN = {
+    "PLATFORM",
+    "BASE_URL",
+    "LANG",
+    "ENCRYPTION_KEY",
+    "CONTACT_SOURCES",
+    "CLIENT_FACTORY",
+    "TASK_RUNNER",
+    "SITE_URL",
+    "SEGMENT_URL_MAX_AGE",
+    "IMPORT_BATCH_SIZE",
+    "IMPORT_CONCURRENCY",
+    "TIMEOUT",
+    "MAX_RETRIES",
+}
+
+
+def _raw() -> dict[str, Any]:
+    raw = getattr(settings, "SELZY", None)
+    if raw is None:
+        raise ImproperlyConfigured(
+            'Add a SELZY dict to your settings, at least SELZY = {"PLATFORM": "YourSystemName"}'
+        )
+    if not isinstance(raw, dict):
+        raise ImproperlyConfigured(f"SELZY must be a dict, not {type(raw).__name__}")
+    return raw
+
+
+def selzy_settings() -> SelzySettings:
+    """Read and validate ``settings.SELZY``; every problem is an ImproperlyConfigured that
+    says what to write instead."""
+    raw = _raw()
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"SELZY has unknown keys {unknown}; the known ones are {sorted(_KNOWN)}"
+        )
+    platform = raw.get("PLATFORM")
+    if not platform:
+        raise ImproperlyConfigured(
+            'SELZY["PLATFORM"] is required: the name of your system, agreed with Selzy, '
+            "sent with every API call"
+        )
+    if not isinstance(platform, str) or not PLATFORM_PATTERN.fullmatch(platform):
+        raise ImproperlyConfigured(
+            f'SELZY["PLATFORM"] = {platform!r}: use Latin letters and digits only, without '
+            "spaces or special characters (the integration guidelines' rule)"
+        )
+    keys = raw.get("ENCRYPTION_KEY") or ()
+    if isinstance(keys, str | bytes):
+        keys = (keys,)
+    runner = raw.get("TASK_RUNNER", "thread")
+    if runner not in TASK_RUNNERS:
+        raise ImproperlyConfigured(
+            f'SELZY["TASK_RUNNER"] = {runner!r}: choose one of {", ".join(TASK_RUNNERS)}'
+        )
+    batch = int(raw.get("IMPORT_BATCH_SIZE", MAX_IMPORT_ROWS))
+    if not 1 <= batch <= MAX_IMPORT_ROWS:
+        raise ImproperlyConfigured(
+            f'SELZY["IMPORT_BATCH_SIZE"] = {batch}: Selzy takes 1 to {MAX_IMPORT_ROWS} rows a call'
+        )
+    sources = raw.get("CONTACT_SOURCES") or {"users": dict(DEFAULT_USER_SOURCE)}
+    if not isinstance(sources, dict):
+        raise ImproperlyConfigured(
+            'SELZY["CONTACT_SOURCES"] must be a dict: {"name": {"model": "app.Model", ...}}'
+        )
+    site_url = raw.get("SITE_URL")
+    return SelzySettings(
+        platform=platform,
+        base_url=str(raw.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+        lang=str(raw.get("LANG") or DEFAULT_LANG),
+        encryption_keys=tuple(k.decode() if isinstance(k, bytes) else str(k) for k in keys),
+        contact_sources={str(k): dict(v) for k, v in sources.items()},
+        client_factory=raw.get("CLIENT_FACTORY"),
+        task_runner=runner,
+        site_url=str(site_url).rstrip("/") if site_url else None,
+        segment_url_max_age=int(raw.get("SEGMENT_URL_MAX_AGE", 7 * 24 * 3600)),
+        import_batch_size=batch,
+        import_concurrency=max(1, int(raw.get("IMPORT_CONCURRENCY", 1))),
+        timeout=float(raw.get("TIMEOUT", 60.0)),
+        max_retries=int(raw.get("MAX_RETRIES", 3)),
+    )

@@ -1,0 +1,258 @@
+"""What the module keeps: the linked account and wizard choices, field mappings, messages,
+campaigns with their statistics history, and import runs with every rejected row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from . import crypto
+
+
+class Connection(models.Model):
+    """The linked Selzy account and the setup choices (a single row, pk=1).
+
+    The API key is stored only encrypted (:mod:`.crypto`); ``key_hint`` keeps its last four
+    characters so screens can show it masked without decrypting.
+    """
+
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    key_hint = models.CharField(max_length=8, blank=True, editable=False)
+    login = models.CharField(max_length=100, blank=True)
+    account_email = models.EmailField(blank=True)
+    registered_here = models.BooleanField(default=False)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    list_id = models.BigIntegerField(null=True, blank=True)
+    list_title = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=64, blank=True)
+    mapping_completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Selzy connection"
+        permissions = [
+            ("manage_selzy", "Can connect Selzy, choose the list and map fields"),
+            ("send_selzy_campaigns", "Can create Selzy messages and send campaigns"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Selzy account {self.login or '(not connected)'}"
+
+    @classmethod
+    def current(cls) -> Connection:
+        """The one connection row (created empty on first use)."""
+        connection, _ = cls.objects.get_or_create(pk=1)
+        return connection
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.api_key_encrypted)
+
+    @property
+    def api_key(self) -> str:
+        """The decrypted key (raises crypto.UnreadableSecretError if the keys changed)."""
+        return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
+
+    def set_api_key(self, api_key: str) -> None:
+        self.api_key_encrypted = crypto.encrypt(api_key)
+        self.key_hint = api_key[-4:] if len(api_key) >= 12 else ""
+
+    @property
+    def masked_key(self) -> str:
+        """The key as screens show it: ``••••abcd``."""
+        if not self.api_key_encrypted:
+            return ""
+        return f"••••{self.key_hint}" if self.key_hint else "••••"
+
+    def __repr__(self) -> str:
+        return f"<Connection login={self.login!r} key={self.masked_key!r}>"
+
+
+class FieldMapping(models.Model):
+    """One source field sent to one Selzy field (or to ``email``/``phone``)."""
+
+    source = models.CharField(max_length=64)
+    source_field = models.CharField(max_length=100)
+    selzy_field = models.CharField(max_length=100)
+    selzy_type = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_field"], name="selzy_map_source_once"
+            ),
+            models.UniqueConstraint(fields=["source", "selzy_field"], name="selzy_map_target_once"),
+        ]
+        ordering = ["source", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.source_field} -> {self.selzy_field}"
+
+
+class Message(models.Model):
+    """An email message created in Selzy (createEmailMessage)."""
+
+    message_id = models.BigIntegerField(unique=True)
+    list_id = models.BigIntegerField()
+    sender_name = models.CharField(max_length=255)
+    sender_email = models.EmailField()
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    attachments = models.JSONField(default=list, blank=True)  # [{"name": ..., "size": ...}]
+    test_sent_to = models.CharField(max_length=1000, blank=True)
+    test_sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (#{self.message_id})"
+
+
+class ImportRun(models.Model):
+    """One import of the contact source into the selected list, run in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=64)
+    list_id = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    expected = models.IntegerField(null=True, blank=True)  # source records, counted at start
+    position = models.IntegerField(default=0)  # source records fully done (the checkpoint)
+    totals = models.JSONField(default=dict, blank=True)  # selzy.integration.ImportTotals
+    finished = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.source} ({self.status})"
+
+    def total(self, name: str) -> int:
+        return int(self.totals.get(name, 0))
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.expected:
+            return 0
+        return min(99, int(100 * self.position / self.expected))
+
+
+class ImportRejection(models.Model):
+    """A source record that did not get into Selzy, and why."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
+    source_id = models.CharField(max_length=255)
+    position = models.IntegerField()
+    stage = models.CharField(max_length=8)  # "local" or "selzy"
+    code = models.CharField(max_length=64)
+    reason = models.TextField()
+    email = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "position", "stage"], name="selzy_rejection_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.reason}"
+
+
+class Campaign(models.Model):
+    """A campaign: contacts imported, then createCampaign, then status and statistics."""
+
+    class Stage(models.TextChoices):
+        IMPORTING = "importing", "Importing contacts"
+        CREATED = "created", "Created in Selzy"
+        FAILED = "failed", "Failed"
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="campaigns")
+    campaign_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.IMPORTING)
+    status = models.CharField(max_length=32, blank=True)  # Selzy's campaign status
+    send_now = models.BooleanField(default=True)
+    start_time = models.DateTimeField(null=True, blank=True)  # UTC
+    timezone = models.CharField(max_length=64, default="UTC")  # as the user chose it
+    segment = models.CharField(max_length=64, blank=True)  # "" = the whole list
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Campaign {self.campaign_id or '(not created)'}: {self.message.subject}"
+
+    def latest_stats(self) -> CampaignStats | None:
+        return self.stats.order_by("-taken_at").first()
+
+
+class CampaignStats(models.Model):
+    """getCampaignStatus + getCampaignCommonStats at one moment (the history the chart shows)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="stats")
+    taken_at = models.DateTimeField()
+    status = models.CharField(max_length=32)
+    total = models.IntegerField(default=0)
+    sent = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    read_unique = models.IntegerField(default=0)
+    read_all = models.IntegerField(default=0)
+    clicked_unique = models.IntegerField(default=0)
+    clicked_all = models.IntegerField(default=0)
+    unsubscribed = models.IntegerField(default=0)
+    spam = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "taken_at"]
+        verbose_name_plural = "campaign statistics"
+
+    def __str__(self) -> str:
+        return f"{self.campaign} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in (
+                "total",
+                "sent",
+                "delivered",
+                "read_unique",
+                "read_all",
+                "clicked_unique",
+                "clicked_all",
+                "unsubscribed",
+                "spam",
+            )
+        }

@@ -1,0 +1,164 @@
+"""Contact sources: the Django models whose rows become Selzy contacts.
+
+Declared in ``SELZY["CONTACT_SOURCES"]``::
+
+    "CONTACT_SOURCES": {
+        "leads": {
+            "model": "crm.Lead",                      # app_label.ModelName
+            "label": "Leads",
+            "fields": ["email", "name", "phone", "birthday"],   # offered for mapping
+            "email_field": "email",                   # Selzy's email (or give phone_field)
+            "phone_field": "phone",                   # optional
+            "filter": {"consent": True},              # who is imported: lookups, or a dotted path
+                                                      # of a callable(queryset) -> queryset
+            "segments": {"vip": {"label": "VIP customers", "filter": {"company__isnull": False}}},
+        }
+    }
+
+Without CONTACT_SOURCES, active ``auth.User`` rows are the source. Field types are read from
+the model: text fields are string (TextField: text), numbers number, dates date, booleans bool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from django.utils.module_loading import import_string
+
+from selzy.integration import SourceField, SourceRecord
+
+from .conf import selzy_settings
+
+_TYPES: list[tuple[type[models.Field[Any, Any]], str]] = [
+    (models.BooleanField, "bool"),
+    (models.DateField, "date"),  # DateTimeField is a DateField
+    (models.TextField, "text"),
+    (models.IntegerField, "number"),
+    (models.FloatField, "number"),
+    (models.DecimalField, "number"),
+    (models.CharField, "string"),  # EmailField, SlugField, URLField... are CharFields
+]
+
+
+def field_type(field: models.Field[Any, Any]) -> str:
+    """The Selzy type a model field's values have."""
+    for cls, selzy_type in _TYPES:
+        if isinstance(field, cls):
+            return selzy_type
+    return "string"
+
+
+@dataclass(frozen=True)
+class ContactSource:
+    """One declared source: its model, the fields it offers and who it imports."""
+
+    key: str
+    label: str
+    model: type[models.Model]
+    field_names: tuple[str, ...]
+    email_field: str | None
+    phone_field: str | None
+    filter: Any
+    segments: dict[str, dict[str, Any]]
+
+    def fields(self) -> list[SourceField]:
+        """The offered fields with their Selzy types, for the mapping screen."""
+        out = []
+        for name in self.field_names:
+            field = self.model._meta.get_field(name)
+            label = str(getattr(field, "verbose_name", name))
+            out.append(SourceField(name=name, type=field_type(field), label=label))  # type: ignore[arg-type]
+        return out
+
+    def _filtered(self, queryset: models.QuerySet[Any], condition: Any) -> models.QuerySet[Any]:
+        if not condition:
+            return queryset
+        if isinstance(condition, dict):
+            return queryset.filter(**condition)
+        function = import_string(condition) if isinstance(condition, str) else condition
+        result: models.QuerySet[Any] = function(queryset)
+        return result
+
+    def queryset(self, segment: str = "") -> models.QuerySet[Any]:
+        """Who is imported (the source's filter), narrowed to ``segment`` when given."""
+        queryset = self._filtered(self.model._default_manager.all(), self.filter)
+        if segment:
+            try:
+                definition = self.segments[segment]
+            except KeyError:
+                raise ImproperlyConfigured(
+                    f"Source {self.key!r} has no segment {segment!r}"
+                ) from None
+            queryset = self._filtered(queryset, definition.get("filter"))
+        return queryset.order_by("pk")
+
+    def records(self, segment: str = "") -> Iterator[SourceRecord]:
+        """The contacts, streamed in primary-key order (deterministic, so runs can resume)."""
+        names = list(dict.fromkeys(self.field_names))
+        for row in self.queryset(segment).values("pk", *names).iterator(chunk_size=2000):
+            yield SourceRecord(id=row.pop("pk"), values=row)
+
+    def emails(self, segment: str = "") -> Iterator[str]:
+        """The addresses of a segment, for the contacts_url file."""
+        if not self.email_field:
+            return
+        rows = self.queryset(segment).values_list(self.email_field, flat=True)
+        for email in rows.iterator(chunk_size=5000):
+            if email:
+                yield str(email).strip()
+
+
+def _source(key: str, spec: dict[str, Any]) -> ContactSource:
+    model_label = spec.get("model") or settings.AUTH_USER_MODEL
+    try:
+        model = apps.get_model(model_label)
+    except (LookupError, ValueError):
+        raise ImproperlyConfigured(
+            f'SELZY["CONTACT_SOURCES"]["{key}"]["model"] = {model_label!r} is not an installed '
+            'model ("app_label.ModelName")'
+        ) from None
+    email_field = spec.get("email_field", "email" if "phone_field" not in spec else None)
+    phone_field = spec.get("phone_field")
+    names = list(spec.get("fields") or [])
+    for extra in (email_field, phone_field):
+        if extra and extra not in names:
+            names.insert(0, extra)
+    for name in names:
+        try:
+            model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise ImproperlyConfigured(
+                f'SELZY["CONTACT_SOURCES"]["{key}"]: {model_label} has no field {name!r}'
+            ) from None
+    if not email_field and not phone_field:
+        raise ImproperlyConfigured(
+            f'SELZY["CONTACT_SOURCES"]["{key}"] needs "email_field" or "phone_field"'
+        )
+    return ContactSource(
+        key=key,
+        label=str(spec.get("label") or model._meta.verbose_name_plural).capitalize(),
+        model=model,
+        field_names=tuple(names),
+        email_field=email_field,
+        phone_field=phone_field,
+        filter=spec.get("filter"),
+        segments=dict(spec.get("segments") or {}),
+    )
+
+
+def contact_sources() -> dict[str, ContactSource]:
+    """Every declared source by key."""
+    return {key: _source(key, spec) for key, spec in selzy_settings().contact_sources.items()}
+
+
+def get_source(key: str) -> ContactSource:
+    sources = contact_sources()
+    if key not in sources:
+        raise ImproperlyConfigured(f"No contact source {key!r}; declared: {sorted(sources)}")
+    return sources[key]

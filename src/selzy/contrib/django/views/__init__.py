@@ -1,0 +1,1 @@
+"""The admin screens of the guideline flow (wired in ``admin.py``)."""

@@ -1,0 +1,96 @@
+"""What every screen shares: permission checks, the admin look, the guideline texts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+MANAGE = "selzy.manage_selzy"
+SEND = "selzy.send_selzy_campaigns"
+
+# The integration guidelines' own words, shown word for word.
+LOGGED_IN = "You have successfully logged in"
+REGISTERED = "The registration has been successful"
+SELECT_LIST = "Select a list to import contacts or create a new one"
+LIST_SELECTED = "List has been selected"
+MAPPING_DONE = "Mapping of the fields has been completed successfully"
+SENDER_LETTER_SENT = (
+    "Confirmation letter has been sent to your address, you can send emails from this address "
+    "after clicking the link"
+)
+IMPORT_DONE = "The contacts have been imported successfully"
+CAMPAIGN_SENT = "Your campaign has been sent"
+CAMPAIGN_SCHEDULED = "Your campaign has been scheduled"
+
+View = Callable[..., HttpResponse]
+
+
+def require(*permissions: str) -> Callable[[View], View]:
+    """Staff without every named permission get 403 (the admin wrapper already checks staff)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perms(permissions):
+                raise PermissionDenied("You do not have permission to use the Selzy module")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+STEPS = [
+    ("connect", "Connect"),
+    ("list", "List"),
+    ("mapping", "Fields"),
+    ("message", "Message"),
+    ("campaign", "Campaign"),
+    ("statistics", "Statistics"),
+]
+
+
+def steps_done() -> set[str]:
+    """Which steps of the flow are behind the user (for the step bar)."""
+    from ..models import Campaign, Connection, Message
+
+    connection = Connection.current()
+    done = set()
+    if connection.is_connected:
+        done.add("connect")
+    if connection.list_id:
+        done.add("list")
+    if connection.mapping_completed_at:
+        done.add("mapping")
+    if Message.objects.exists():
+        done.add("message")
+    if Campaign.objects.filter(campaign_id__isnull=False).exists():
+        done.update({"campaign", "statistics"})
+    return done
+
+
+def render(
+    request: HttpRequest,
+    template: str,
+    title: str,
+    context: dict[str, Any] | None = None,
+    *,
+    step: str = "",
+    status: int = 200,
+) -> TemplateResponse:
+    """A screen in the admin's frame (header, breadcrumbs, messages, the step bar)."""
+    data = {
+        **admin.site.each_context(request),
+        "title": title,
+        "step": step,
+        "selzy_steps": STEPS,
+        "steps_done": steps_done(),
+        **(context or {}),
+    }
+    return TemplateResponse(request, template, data, status=status)

@@ -1,0 +1,25 @@
+"""The emulator behind the module in tests: one in-process emulator per test (see conftest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from selzy import Selzy
+from selzy.client import NoRateLimiter
+from selzy.emulator import Emulator, as_httpx_handler
+
+CURRENT: dict[str, Emulator] = {}
+
+
+def client_factory(**options: Any) -> Selzy:
+    """CLIENT_FACTORY: a client whose calls go to the current test's emulator."""
+    emulator = CURRENT["emulator"]
+    api_key = options.pop("api_key")
+    return Selzy(
+        api_key,
+        transport=httpx.MockTransport(as_httpx_handler(emulator)),
+        rate_limiter=NoRateLimiter(),
+        **options,
+    )

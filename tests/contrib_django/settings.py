@@ -1,0 +1,81 @@
+"""Settings for the Django module's tests: SQLite, or PostgreSQL with SELZY_TEST_DB=postgres."""
+
+from __future__ import annotations
+
+import os
+
+SECRET_KEY = "tests-only-secret-key-not-for-production-0123456789"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "tests.contrib_django.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "selzy.contrib.django",
+    "tests.contrib_django.crm",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "/static/"
+
+if os.environ.get("SELZY_TEST_DB") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("PGDATABASE", "test"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+        }
+    }
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+SELZY = {
+    "PLATFORM": "DjangoTests",
+    "BASE_URL": "https://api.selzy.com",
+    "ENCRYPTION_KEY": "Gk0dS3pQF1oGk9wTnIY8p0hU5r0B3a2JmYtq0c6dXlQ=",
+    "CLIENT_FACTORY": "tests.contrib_django.emulated.client_factory",
+    "TASK_RUNNER": "immediate",
+    "SITE_URL": "http://testserver",
+    "CONTACT_SOURCES": {
+        "leads": {
+            "model": "crm.Lead",
+            "label": "Leads",
+            "fields": ["email", "name", "phone", "company", "birthday", "score", "notes"],
+            "email_field": "email",
+            "phone_field": "phone",
+            "filter": {"consent": True},
+            "segments": {"vip": {"label": "VIP leads", "filter": {"score__gte": 80}}},
+        }
+    },
+}
