@@ -1,0 +1,572 @@
+"""The sending screens over the emulator: sender, message, test email, campaign, statistics,
+the segment file and the import pages, as a staff user with the module's permissions sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zoneinfo
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from selzy.contrib.django import jobs
+from selzy.contrib.django.models import (
+    Campaign,
+    CampaignStats,
+    Connection,
+    FieldMapping,
+    ImportRejection,
+    ImportRun,
+    Message,
+)
+from selzy.contrib.django.views._common import (
+    CAMPAIGN_SCHEDULED,
+    CAMPAIGN_SENT,
+    IMPORT_DONE,
+    SENDER_LETTER_SENT,
+)
+from selzy.emulator import Emulator, FrozenClock, SeededAccount
+from selzy.testing import client_for
+
+from . import emulated
+from .conftest import ACCOUNT_KEY
+from .settings import SELZY
+from .test_core import map_leads
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def django_fetch(fetched: list[str]) -> Any:
+    """The emulator's contacts_url download, answered by this site through the test client."""
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        parts = urlsplit(url)
+        response = Client().get(parts.path)
+        if response.status_code != 200:
+            raise OSError(f"HTTP {response.status_code}")
+        return b"".join(response.streaming_content)
+
+    return fetch
+
+
+@pytest.fixture
+def fetched() -> list[str]:
+    """The URLs the emulator downloaded (contacts_url)."""
+    return []
+
+
+@pytest.fixture(autouse=True)
+def emulator(fetched: list[str]) -> Iterator[Emulator]:
+    """conftest's emulator, but on today's clock (the schedule window is checked against
+    Django's clock) and downloading segment files from this site."""
+    emulator = Emulator(seed=11, clock=FrozenClock(timezone.now()), fetch=django_fetch(fetched))
+    emulated.CURRENT["emulator"] = emulator
+    yield emulator
+    emulated.CURRENT.pop("emulator", None)
+
+
+def staff(username: str, *codenames: str) -> User:
+    # No password: force_login needs none, and hashing one costs most of a test's time.
+    user = User.objects.create_user(username, email=f"{username}@shop.example", is_staff=True)
+    perms = Permission.objects.filter(content_type__app_label="selzy", codename__in=codenames)
+    user.user_permissions.add(*perms)
+    return user
+
+
+@pytest.fixture
+def user(db: Any) -> User:
+    return staff("owner", "manage_selzy", "send_selzy_campaigns")
+
+
+@pytest.fixture
+def web(client: Client, user: User) -> Client:
+    """The test client, logged in as a staff user with both permissions."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ready(connected: Connection, account: SeededAccount) -> Connection:
+    """Setup done: the list chosen, the leads source mapped."""
+    connected.list_id = account.list_ids["Customers"]
+    connected.list_title = "Customers"
+    connected.source = "leads"
+    connected.mapping_completed_at = timezone.now()
+    connected.save()
+    map_leads()
+    return connected
+
+
+def make_message(emulator: Emulator, account: SeededAccount, list_id: int) -> Message:
+    """A message created in Selzy with the seeded (confirmed) sender, as the screen would."""
+    body = '<p>Hello <a href="https://shop.example/sale">sale</a></p>'
+    with client_for(emulator, ACCOUNT_KEY) as selzy:
+        created = selzy.create_email_message(
+            sender_name="Shop",
+            sender_email=account.senders[0],
+            subject="Winter sale",
+            body=body,
+            list_id=list_id,
+        )
+    return Message.objects.create(
+        message_id=created.message_id,
+        list_id=list_id,
+        sender_name="Shop",
+        sender_email=account.senders[0],
+        subject="Winter sale",
+        body=body,
+    )
+
+
+@pytest.fixture
+def message(ready: Connection, emulator: Emulator, account: SeededAccount) -> Message:
+    return make_message(emulator, account, int(ready.list_id or 0))
+
+
+def remote(emulator: Emulator) -> dict[str, Any]:
+    (state,) = emulator.state_dump()["accounts"]
+    return state
+
+
+def text(response: Any) -> str:
+    return response.content.decode()
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(f"admin:{name}", args=args)
+
+
+# --------------------------------------------------------------------------- access
+
+
+def screens(message: Message) -> list[str]:
+    run = ImportRun.objects.create(source="leads", list_id=message.list_id)
+    campaign = Campaign.objects.create(message=message, import_run=run)
+    return [
+        url("selzy_message"),
+        url("selzy_sender"),
+        url("selzy_message_detail", message.pk),
+        url("selzy_campaign_new", message.pk),
+        url("selzy_campaign", campaign.pk),
+        url("selzy_campaign_stats", campaign.pk),
+        url("selzy_import_new"),
+        url("selzy_import", run.pk),
+        url("selzy_import_status", run.pk),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_screen_renders_for_an_allowed_user(web: Client, message: Message) -> None:
+    for address in screens(message):
+        response = web.get(address)
+        assert response.status_code == 200, address
+        if response["Content-Type"].startswith("text/html"):
+            assert 'class="selzy-steps"' in text(response), address
+
+
+@pytest.mark.django_db
+def test_staff_without_the_permissions_get_403(client: Client, message: Message) -> None:
+    client.force_login(staff("clerk"))
+    for address in screens(message):
+        assert client.get(address).status_code == 403, address
+    client.force_login(staff("manager", "manage_selzy"))
+    assert client.get(url("selzy_message")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_the_login(client: Client, message: Message) -> None:
+    response = client.get(url("selzy_message"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_forms_carry_csrf_tokens(web: Client, message: Message) -> None:
+    for address in [url("selzy_message"), url("selzy_sender"), url("selzy_import_new")]:
+        assert "csrfmiddlewaretoken" in text(web.get(address)), address
+
+
+@pytest.mark.django_db
+def test_missing_setup_steps_redirect_with_a_reason(web: Client, connected: Connection) -> None:
+    response = web.get(url("selzy_message"), follow=True)
+    assert response.redirect_chain[0][0] == url("selzy_list")
+    Connection.objects.all().delete()
+    response = web.get(url("selzy_import_new"))
+    assert response["Location"] == url("selzy_connect")
+
+
+# --------------------------------------------------------------------------- sender
+
+
+@pytest.mark.django_db
+def test_validate_sender_then_confirm_it(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    response = web.post(url("selzy_sender"), {"email": "owner@shop.example"}, follow=True)
+    assert SENDER_LETTER_SENT in text(response)
+    assert 'data-email="owner@shop.example" data-confirmed="no"' in text(response)
+    (letter,) = emulator.outbox(to="owner@shop.example")
+    assert letter.kind == "sender_confirmation"
+    emulator.confirm(letter.links[0][1])
+    page = text(web.get(url("selzy_sender")))
+    assert 'data-email="owner@shop.example" data-confirmed="yes"' in page
+    assert '<option value="owner@shop.example"' in text(web.get(url("selzy_message")))
+
+
+@pytest.mark.django_db
+def test_validate_sender_shows_selzy_refusal(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    response = web.post(url("selzy_sender"), {"email": "someone@gmail.com"})
+    assert response.status_code == 200
+    assert "DMARC" in text(response)
+    assert SENDER_LETTER_SENT not in text(response)
+    assert emulator.outbox() == []
+
+
+# --------------------------------------------------------------------------- message
+
+
+def message_form(**changes: Any) -> dict[str, Any]:
+    return {
+        "sender_email": "news@example.com",
+        "sender_name": "Shop",
+        "subject": "Winter sale",
+        "body": "<p>Hello</p>",
+        **changes,
+    }
+
+
+@pytest.mark.django_db
+def test_message_with_an_unconfirmed_sender_is_refused(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    web.post(url("selzy_sender"), {"email": "new@shop.example"})
+    response = web.post(url("selzy_message"), message_form(sender_email="new@shop.example"))
+    assert response.status_code == 200
+    assert "new@shop.example is not a confirmed sender address" in text(response)
+    assert not Message.objects.exists()
+    assert remote(emulator)["messages"] == []
+
+
+@pytest.mark.django_db
+def test_an_attachment_over_500_kb_is_refused_by_name(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    big = SimpleUploadedFile("price-list.pdf", b"x" * 600 * 1024)
+    small = SimpleUploadedFile("note.txt", b"hello")
+    response = web.post(url("selzy_message"), message_form(attachments=[small, big]))
+    assert response.status_code == 200
+    page = text(response)
+    assert "price-list.pdf" in page
+    assert "600 KB" in page
+    assert "the maximum attachment size is 500 KB" in page
+    assert not Message.objects.exists()
+    assert remote(emulator)["messages"] == []
+
+
+@pytest.mark.django_db
+def test_a_good_message_is_created_and_kept(
+    web: Client, ready: Connection, emulator: Emulator, user: User
+) -> None:
+    note = SimpleUploadedFile("note.txt", b"hello there")
+    response = web.post(url("selzy_message"), message_form(attachments=[note]))
+    message = Message.objects.get()
+    assert response["Location"] == url("selzy_message_detail", message.pk)
+    (created,) = remote(emulator)["messages"]
+    assert message.message_id == created["id"]
+    assert created["list_id"] == ready.list_id
+    assert created["attachments"] == {"note.txt": 11}
+    assert message.attachments == [{"name": "note.txt", "size": 11}]
+    assert message.created_by == user
+    page = text(web.get(response["Location"]))
+    assert "note.txt" in page
+    assert 'value="owner@shop.example"' in page  # the test email goes to the user by default
+    assert url("selzy_campaign_new", message.pk) in page
+
+
+@pytest.mark.django_db
+def test_selzy_refusing_the_message_is_a_form_error(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    emulator.inject_fault(
+        "error", "createEmailMessage", code="invalid_arg", message="body: too odd", times=1
+    )
+    response = web.post(url("selzy_message"), message_form())
+    assert response.status_code == 200
+    assert "Selzy refused it: body: too odd" in text(response)
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_test_email_goes_to_the_addresses(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    detail = url("selzy_message_detail", message.pk)
+    response = web.post(detail, {"test_emails": "ann@shop.example, bob@shop.example"}, follow=True)
+    assert "A test email has been sent to ann@shop.example, bob@shop.example." in text(response)
+    assert {letter.to for letter in emulator.outbox() if letter.kind == "test"} == {
+        "ann@shop.example",
+        "bob@shop.example",
+    }
+    message.refresh_from_db()
+    assert message.test_sent_at is not None
+    response = web.post(detail, {"test_emails": "not-an-address"})
+    assert "Not an email address: not-an-address" in text(response)
+
+
+# --------------------------------------------------------------------------- campaign
+
+
+def campaign_form(**changes: Any) -> dict[str, Any]:
+    return {"send_mode": "now", "timezone": "UTC", "segment": "", **changes}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_now_imports_then_creates_with_tracking(
+    web: Client, message: Message, leads: list[Any], emulator: Emulator
+) -> None:
+    response = web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    assert response["Location"] == url("selzy_campaign", campaign.pk)
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    assert campaign.import_run is not None
+    assert campaign.import_run.status == ImportRun.Status.COMPLETED
+    (created,) = remote(emulator)["campaigns"]
+    assert created["id"] == campaign.campaign_id
+    assert created["track_read"]
+    assert created["track_links"]
+    page = text(web.get(response["Location"]))
+    assert CAMPAIGN_SENT in page
+    assert IMPORT_DONE in page
+    assert 'id="stat-total"' in page  # the first view read the statistics
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduled_campaign_is_stored_in_utc(
+    web: Client, message: Message, leads: list[Any], emulator: Emulator
+) -> None:
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    day = (timezone.now().astimezone(zone) + dt.timedelta(days=3)).date()
+    form = campaign_form(
+        send_mode="schedule", date=day.isoformat(), time="10:30", timezone="America/New_York"
+    )
+    response = web.post(url("selzy_campaign_new", message.pk), form, follow=True)
+    assert CAMPAIGN_SCHEDULED in text(response)
+    assert f"Scheduled for {day.isoformat()} 10:30 (America/New_York)" in text(response)
+    campaign = Campaign.objects.get()
+    expected = dt.datetime.combine(day, dt.time(10, 30), zone).astimezone(dt.UTC)
+    assert campaign.start_time == expected
+    assert campaign.start_time.utcoffset() == dt.timedelta(0)
+    assert campaign.timezone == "America/New_York"
+    assert not campaign.send_now
+    (created,) = remote(emulator)["campaigns"]
+    assert created["start_time"] == expected.strftime("%Y-%m-%d %H:%M:%S")
+    assert created["status"] == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("days", "error"),
+    [(101, "at most 100 days ahead"), (-1, "is in the past")],
+)
+@pytest.mark.django_db
+def test_schedule_outside_the_window_is_refused(
+    web: Client, message: Message, emulator: Emulator, days: int, error: str
+) -> None:
+    when = timezone.now() + dt.timedelta(days=days)
+    form = campaign_form(
+        send_mode="schedule", date=when.date().isoformat(), time=when.strftime("%H:%M")
+    )
+    response = web.post(url("selzy_campaign_new", message.pk), form)
+    assert response.status_code == 200
+    assert error in text(response)
+    assert not Campaign.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert remote(emulator)["campaigns"] == []
+
+
+@pytest.mark.django_db
+def test_a_second_click_while_launching_creates_nothing(web: Client, message: Message) -> None:
+    pending = Campaign.objects.create(message=message)
+    response = web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    assert response["Location"] == url("selzy_campaign", pending.pk)
+    assert Campaign.objects.count() == 1
+    assert not ImportRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_schedule_needs_a_date_and_time(web: Client, message: Message) -> None:
+    response = web.post(url("selzy_campaign_new", message.pk), campaign_form(send_mode="schedule"))
+    assert "Choose the day to send the campaign on." in text(response)
+    assert not Campaign.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_segment_campaign_sends_a_signed_contacts_url(
+    web: Client, message: Message, leads: list[Any], emulator: Emulator, fetched: list[str]
+) -> None:
+    web.post(url("selzy_campaign_new", message.pk), campaign_form(segment="vip"))
+    campaign = Campaign.objects.get()
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    (contacts_url,) = fetched
+    assert contacts_url.startswith("http://testserver/admin/selzy/")
+    vip = [lead for lead in leads if lead.consent and lead.score >= 80 and "@@" not in lead.email]
+    (created,) = remote(emulator)["campaigns"]
+    assert created["stats"]["total"] == len(vip) > 0
+    page = text(web.get(url("selzy_campaign", campaign.pk)))
+    assert "VIP leads" in page
+
+
+@pytest.mark.django_db
+def test_segment_file_serves_addresses_and_refuses_bad_tokens(
+    client: Client, ready: Connection, leads: list[Any]
+) -> None:
+    path = urlsplit(jobs.segment_url("leads", "vip", "http://testserver")).path
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    lines = b"".join(response.streaming_content).decode().split("\n")
+    expected = [lead.email for lead in leads if lead.consent and lead.score >= 80]
+    assert lines == [*expected, ""]
+    assert client.get(url("selzy_segment_contacts", "made-up")).status_code == 404
+    tampered = path.replace("/contacts.txt", "X/contacts.txt")
+    assert client.get(tampered).status_code == 404
+    with override_settings(SELZY={**SELZY, "SEGMENT_URL_MAX_AGE": -1}):
+        expired = client.get(path)
+    assert expired.status_code == 410
+    assert expired.content == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_shows_selzy_statistics_and_keeps_history(
+    web: Client, message: Message, leads: list[Any], emulator: Emulator
+) -> None:
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    page_url = url("selzy_campaign", campaign.pk)
+    web.get(page_url)  # the first view reads the statistics once
+    emulator.advance(days=2)
+    page = text(web.post(page_url, {"action": "refresh"}, follow=True))
+    with client_for(emulator, ACCOUNT_KEY) as selzy:
+        stats = selzy.get_campaign_common_stats(campaign_id=int(campaign.campaign_id or 0))
+    shown = dict(re.findall(r'id="stat-(\w+)">(\d+)<', page))
+    assert {name: int(value) for name, value in shown.items()} == {
+        name: getattr(stats, name)
+        for name in (
+            "total",
+            "sent",
+            "delivered",
+            "read_unique",
+            "read_all",
+            "clicked_unique",
+            "clicked_all",
+            "unsubscribed",
+            "spam",
+        )
+    }
+    assert stats.delivered > 0
+    assert CampaignStats.objects.filter(campaign=campaign).count() == 2
+    assert 'id="selzy-chart"' in page
+    assert "completed" in page
+    history = web.get(url("selzy_campaign_stats", campaign.pk)).json()["history"]
+    assert [point["status"] for point in history] == ["waits_schedule", "completed"]
+    assert history[-1]["delivered"] == stats.delivered
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_launch_can_be_retried_once(
+    web: Client, message: Message, leads: list[Any], emulator: Emulator
+) -> None:
+    emulator.inject_fault(
+        "error", "createCampaign", code="invalid_arg", message="not today", times=1
+    )
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    assert campaign.stage == Campaign.Stage.FAILED
+    page_url = url("selzy_campaign", campaign.pk)
+    page = text(web.get(page_url))
+    assert "not today" in page
+    assert "Try again" in page
+    web.post(page_url, {"action": "retry"})
+    web.post(page_url, {"action": "retry"})  # a second click changes nothing
+    campaign.refresh_from_db()
+    assert campaign.stage == Campaign.Stage.CREATED
+    assert len(remote(emulator)["campaigns"]) == 1
+    assert Campaign.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_lists_totals_and_every_rejected_row(
+    web: Client, ready: Connection, leads: list[Any], user: User
+) -> None:
+    response = web.post(url("selzy_import_new"))
+    run = ImportRun.objects.get()
+    assert response["Location"] == url("selzy_import", run.pk)
+    assert run.created_by == user
+    page = text(web.get(response["Location"]))
+    assert IMPORT_DONE in page
+    broken = [lead for lead in leads if lead.consent and "@@" in lead.email]
+    assert broken
+    for lead in broken:
+        assert f'data-source-id="{lead.pk}"' in page
+    assert page.count('data-source-id="') == run.rejections.count()
+    reasons = set(run.rejections.values_list("reason", flat=True))
+    assert all(html.escape(reason) in page for reason in reasons)
+    status = web.get(url("selzy_import_status", run.pk)).json()
+    assert status["status"] == "completed"
+    assert status["finished"] is True
+    assert status["percent"] == 100
+    assert status["position"] == status["expected"] == run.expected
+    assert status["totals"]["total"] == run.total("total")
+
+
+@pytest.mark.django_db
+def test_rejected_rows_are_paginated_100_a_page(web: Client, ready: Connection) -> None:
+    run = ImportRun.objects.create(
+        source="leads", list_id=1, status=ImportRun.Status.COMPLETED, finished=True
+    )
+    ImportRejection.objects.bulk_create(
+        ImportRejection(
+            run=run, source_id=str(i), position=i, stage="selzy", code="invalid", reason="bad"
+        )
+        for i in range(150)
+    )
+    first = text(web.get(url("selzy_import", run.pk)))
+    second = text(web.get(url("selzy_import", run.pk) + "?page=2"))
+    assert first.count('data-source-id="') == 100
+    assert second.count('data-source-id="') == 50
+    assert 'data-source-id="149"' in second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rejected_rows_link_to_the_source_record_admin(
+    web: Client, connected: Connection, account: SeededAccount
+) -> None:
+    users = {"users": {"label": "Users", "fields": ["email", "first_name"], "filter": {}}}
+    with override_settings(SELZY={**SELZY, "CONTACT_SOURCES": users}):
+        connected.list_id = account.list_ids["Customers"]
+        connected.source = "users"
+        connected.save()
+        FieldMapping.objects.create(
+            source="users", source_field="email", selzy_field="email", selzy_type="string"
+        )
+        broken = User.objects.create_user("broken", email="broken@@shop")
+        web.post(url("selzy_import_new"))
+        run = ImportRun.objects.get()
+        page = text(web.get(url("selzy_import", run.pk)))
+    change = reverse("admin:auth_user_change", args=[broken.pk])
+    assert f'<a href="{change}">{broken.pk}</a>' in page
