@@ -99,7 +99,12 @@ def _source_from(source_key: str) -> Any:
 
 
 def run_import_job(run_id: int) -> m.ImportRun:
-    """Run (or resume) one import. Safe to call again: it continues from the checkpoint."""
+    """Run (or resume) one import. Safe to call again: it continues from the checkpoint.
+
+    A failure Selzy or the network caused is recorded on the run (status ``failed`` and the
+    error, shown on its page) rather than raised: every runner, in-request ones included,
+    then behaves the same.
+    """
     run = m.ImportRun.objects.get(pk=run_id)
     if run.finished:
         return run
@@ -131,7 +136,8 @@ def run_import_job(run_id: int) -> m.ImportRun:
         run.error = str(error)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
-        raise
+        logger.warning("Selzy import run %s failed: %s", run.pk, error)
+        return run
     run.status = m.ImportRun.Status.COMPLETED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
@@ -178,9 +184,14 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
     campaign = m.Campaign.objects.select_related("message", "import_run").get(pk=campaign_id)
     if campaign.campaign_id:
         return campaign  # already created: never twice
+    if campaign.import_run is not None:
+        run = run_import_job(campaign.import_run.pk)
+        if run.status != m.ImportRun.Status.COMPLETED:
+            campaign.stage = m.Campaign.Stage.FAILED
+            campaign.error = f"The contacts could not be imported: {run.error}"
+            campaign.save(update_fields=["stage", "error"])
+            return campaign
     try:
-        if campaign.import_run is not None:
-            run_import_job(campaign.import_run.pk)
         contacts_url = None
         if campaign.segment:
             source_key = campaign.import_run.source if campaign.import_run else ""

@@ -32,6 +32,7 @@ class Connection(models.Model):
 
     class Meta:
         verbose_name = "Selzy connection"
+        verbose_name_plural = "Selzy"  # what the admin index shows: the module's entry
         permissions = [
             ("manage_selzy", "Can connect Selzy, choose the list and map fields"),
             ("send_selzy_campaigns", "Can create Selzy messages and send campaigns"),

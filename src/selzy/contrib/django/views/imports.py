@@ -18,9 +18,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from selzy import SelzyError
-from selzy.integration import ImportInterruptedError
-
 from .. import jobs
 from ..models import Connection, ImportRun
 from ..sources import get_source
@@ -47,14 +44,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
         return early
     connection = Connection.current()
     if request.method == "POST":
-        try:
-            run = jobs.start_import(connection.source, int(connection.list_id or 0), request.user)
-        except (SelzyError, ImportInterruptedError):
-            # Only an in-request runner ("immediate") gets here: the job has already recorded
-            # the failure on its run, whose page shows it.
-            run = ImportRun.objects.filter(created_by=request.user).order_by("-pk").first()
-            if run is None:
-                raise
+        run = jobs.start_import(connection.source, int(connection.list_id or 0), request.user)
         return redirect("admin:selzy_import", pk=run.pk)
     try:
         source_label = get_source(connection.source).label
