@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 MANAGE = "selzy.manage_selzy"
@@ -94,3 +95,23 @@ def render(
         **(context or {}),
     }
     return TemplateResponse(request, template, data, status=status)
+
+
+NOT_CONNECTED = "Connect a Selzy account first: log in with its API key or register a new one."
+
+
+def missing_connection(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the Connect step, saying why, when no usable key is stored (else None)."""
+    from ..crypto import UnreadableSecretError
+    from ..models import Connection
+
+    connection = Connection.current()
+    if not connection.is_connected:
+        messages.warning(request, NOT_CONNECTED)
+        return redirect("admin:selzy_connect")
+    try:
+        _ = connection.api_key
+    except UnreadableSecretError as error:
+        messages.error(request, str(error))
+        return redirect("admin:selzy_connect")
+    return None

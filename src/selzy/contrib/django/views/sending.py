@@ -50,6 +50,7 @@ from ._common import (
     IMPORT_DONE,
     SEND,
     SENDER_LETTER_SENT,
+    missing_connection,
     render,
     require,
 )
@@ -86,15 +87,10 @@ def describe(error: Exception) -> str:
 
 def setup_redirect(request: HttpRequest, *, need_mapping: bool = False) -> HttpResponse | None:
     """Send the user to the setup step still missing, saying why (None when all is set)."""
+    problem = missing_connection(request)
+    if problem is not None:
+        return problem
     connection = Connection.current()
-    if not connection.is_connected:
-        messages.warning(request, "Connect a Selzy account first.")
-        return redirect("admin:selzy_connect")
-    try:
-        _ = connection.api_key
-    except UnreadableSecretError as error:
-        messages.error(request, str(error))
-        return redirect("admin:selzy_connect")
     if not connection.list_id:
         messages.warning(request, "Select a list to import contacts or create a new one first.")
         return redirect("admin:selzy_list")

@@ -64,6 +64,7 @@ from ._common import (
     REGISTERED,
     SELECT_LIST,
     SEND,
+    missing_connection,
     render,
     require,
 )
@@ -84,7 +85,6 @@ ACCESS_DISABLED = (
     f"Selzy account ({HOW_TO_ENABLE}) or ask Selzy support to enable it, then log in again. "
     "Nothing was saved."
 )
-NOT_CONNECTED = "Connect a Selzy account first: log in with its API key or register a new one."
 DISCONNECTED = (
     "The Selzy account has been disconnected and its API key deleted from this site. "
     "The field pairs are kept and will be offered again."
@@ -136,16 +136,10 @@ def needs_connection(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        connection = Connection.current()
-        if not connection.is_connected:
-            messages.warning(request, NOT_CONNECTED)
-            return redirect("admin:selzy_connect")
-        try:
-            _ = connection.api_key
-        except UnreadableSecretError as error:
-            messages.error(request, str(error))
-            return redirect("admin:selzy_connect")
-        return view(request, connection, *args, **kwargs)
+        problem = missing_connection(request)
+        if problem is not None:
+            return problem
+        return view(request, Connection.current(), *args, **kwargs)
 
     return wrapped
 
