@@ -36,6 +36,10 @@ from selzy.client import (
     TransportError,
     UnknownMethodError,
     UnspecifiedError,
+    WebhookAuthError,
+    WebhookEvent,
+    parse_webhook,
+    verify_webhook,
 )
 
 __all__ = [
@@ -69,5 +73,9 @@ __all__ = [
     "TransportError",
     "UnknownMethodError",
     "UnspecifiedError",
+    "WebhookAuthError",
+    "WebhookEvent",
     "__version__",
+    "parse_webhook",
+    "verify_webhook",
 ]

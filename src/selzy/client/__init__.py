@@ -34,6 +34,7 @@ from ._exceptions import (
 from ._ratelimit import Bucket, InMemoryRateLimiter, NoRateLimiter, RateLimiter
 from ._response import APIResponse
 from ._sync._client import Selzy
+from ._webhooks import WebhookAuthError, WebhookEvent, parse_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError",
@@ -73,4 +74,8 @@ __all__ = [
     "TransportError",
     "UnknownMethodError",
     "UnspecifiedError",
+    "WebhookAuthError",
+    "WebhookEvent",
+    "parse_webhook",
+    "verify_webhook",
 ]

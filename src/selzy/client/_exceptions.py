@@ -26,6 +26,7 @@
     │   ├── DestinationInvalidError      dest_invalid
     │   └── SourceInvalidError           src_invalid
     ├── ImportAbortedError           a batched import stopped; carries the partial report
+    ├── WebhookAuthError             a webhook body whose auth does not match the key
     ├── TaskFailedError              an async task ended in a status other than completed
     └── TaskTimeoutError             wait_for_task gave up waiting (also a TimeoutError)
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
-from .views import imports, sending, setup
+from .views import imports, sending, setup, webhook
 
 
 @admin.register(models.Connection)
@@ -61,6 +61,7 @@ class SelzyAdmin(admin.ModelAdmin):
             ("import/", imports.new_import, "selzy_import_new"),
             ("import/<int:pk>/", imports.import_detail, "selzy_import"),
             ("import/<int:pk>/status.json", imports.import_status, "selzy_import_status"),
+            ("webhook/register/", webhook.register_hook, "selzy_webhook_register"),
         ]
         urls = [path(route, wrap(view), name=name) for route, view, name in screens]
         # Public on purpose: Selzy downloads it. The token is signed and expires.
@@ -71,6 +72,8 @@ class SelzyAdmin(admin.ModelAdmin):
                 name="selzy_segment_contacts",
             )
         )
+        # Public too: Selzy posts its events here; each body's auth is checked against the key.
+        urls.append(path("webhook/", webhook.WebhookView.as_view(), name="selzy_webhook"))
         return urls + super().get_urls()
 
 

@@ -1,0 +1,95 @@
+"""Selzy's webhooks: the receiving endpoint, and the button that registers it with setHook.
+
+The endpoint is public (Selzy calls it) but trusts nothing it has not verified: the body's
+``auth`` must match the stored API key (:func:`selzy.parse_webhook`), else 403. It answers
+quickly (Selzy waits 3 s), updates the campaigns it knows, and emits
+:data:`selzy.contrib.django.signals.webhook_event` for the site's own handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from selzy import SelzyError, WebhookAuthError, parse_webhook
+
+from ..client import connected_client
+from ..conf import selzy_settings
+from ..crypto import UnreadableSecretError
+from ..models import Campaign, Connection
+from ..signals import webhook_event
+from ._common import MANAGE, missing_connection, require
+
+logger = logging.getLogger("selzy.django")
+
+HOOK_EVENTS = {"campaign_status": "*"}
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # Selzy cannot send a CSRF token; auth instead
+class WebhookView(View):
+    """POST endpoint for Selzy's event notifications."""
+
+    http_method_names = ["post", "get"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        # Some senders check that the URL answers before they post to it.
+        return HttpResponse("ok", content_type="text/plain")
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        connection = Connection.current()
+        try:
+            api_key = connection.api_key
+        except UnreadableSecretError:
+            api_key = ""
+        if not api_key:
+            return HttpResponseForbidden("not connected")
+        try:
+            events = parse_webhook(request.body, api_key)
+        except WebhookAuthError:
+            logger.warning("Selzy webhook refused: auth does not match")
+            return HttpResponseForbidden("auth does not match")
+        for event in events:
+            if event.event_name == "campaign_status":
+                self.campaign_status(event.data)
+            webhook_event.send(sender=type(self), event=event)
+        return HttpResponse("ok", content_type="text/plain")
+
+    @staticmethod
+    def campaign_status(data: dict[str, object]) -> None:
+        campaign_id, status = data.get("campaign_id"), data.get("status")
+        if isinstance(campaign_id, int | str) and str(campaign_id).isdigit() and status:
+            Campaign.objects.filter(campaign_id=int(campaign_id)).update(status=str(status))
+
+
+def hook_url(request: HttpRequest) -> str:
+    path = reverse("admin:selzy_webhook")
+    site = selzy_settings().site_url
+    return f"{site}{path}" if site else request.build_absolute_uri(path)
+
+
+@require_POST
+@require(MANAGE)
+def register_hook(request: HttpRequest) -> HttpResponse:
+    """setHook for this site's endpoint: campaign status changes arrive without polling."""
+    problem = missing_connection(request)
+    if problem is not None:
+        return problem
+    url = hook_url(request)
+    try:
+        with connected_client() as client:
+            client.set_hook(
+                hook_url=url, events=HOOK_EVENTS, event_format="json_post", status="active"
+            )
+    except SelzyError as error:
+        messages.error(request, f"Selzy did not accept the webhook: {error}")
+    else:
+        messages.success(request, f"Selzy will notify {url} when a campaign's status changes.")
+    return redirect("admin:selzy_connection_changelist")
