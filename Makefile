@@ -6,13 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: test lint typecheck unit generate bench demo clean
 
-DEMO_PORT    ?= 8025
-DEMO_API_KEY ?= demo0api0key0for0the0local0emulator
+# `make demo`: the demo CRM on DEMO_SITE_PORT, the emulator on DEMO_EMULATOR_PORT (demo/run.py).
+DEMO_SITE_PORT     ?= 8000
+DEMO_EMULATOR_PORT ?= 8025
+DEMO_API_KEY       ?= demo0api0key0for0the0local0emulator
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,django]"
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -39,12 +41,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/client_encode.py
 	$(BIN)/python bench/emulator_import.py
 
-# Until the Django demo CRM lands (issue 4): the sandbox alone, with a seeded account.
+# The demo CRM with the Selzy module: migrates and seeds demo/db.sqlite3, starts the emulator
+# (unless SELZY_API_KEY is set: real-service mode) and the site; Ctrl-C stops both.
 demo: $(STAMP)
-	@echo "Selzy emulator: http://127.0.0.1:$(DEMO_PORT)   API key: $(DEMO_API_KEY)"
-	@echo "Outbox (letters it 'sent'): http://127.0.0.1:$(DEMO_PORT)/_emulator/outbox"
-	@echo "Try: SELZY_API_KEY=$(DEMO_API_KEY) SELZY_BASE_URL=http://127.0.0.1:$(DEMO_PORT) $(BIN)/selzy call getLists"
-	$(BIN)/selzy emulator serve --port $(DEMO_PORT) --api-key $(DEMO_API_KEY)
+	@$(BIN)/python demo/run.py --site-port $(DEMO_SITE_PORT) \
+		--emulator-port $(DEMO_EMULATOR_PORT) --api-key $(DEMO_API_KEY)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

@@ -1,0 +1,123 @@
+"""Settings of the demo CRM: SQLite, DEBUG on, the Selzy module pointed at the local emulator.
+
+Environment (all optional):
+
+- ``SELZY_BASE_URL``: the Selzy API host. Default: the local emulator, http://127.0.0.1:8025;
+  https://api.selzy.com when ``SELZY_API_KEY`` is set (real-service mode).
+- ``SELZY_API_KEY``: only switches the default host above. The key itself is never read here:
+  the owner pastes it on the Connect screen, as on any site.
+- ``SELZY_ENCRYPTION_KEY``: Fernet key the stored API key is encrypted with (a fixed demo key
+  otherwise; never reuse that one).
+- ``DEMO_SITE_URL``: how Selzy reaches this site to download segment files
+  (default http://127.0.0.1:8000, which only the local emulator can reach).
+- ``DEMO_DB_PATH``: the SQLite file (default demo/db.sqlite3).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A demo secret: this site runs on 127.0.0.1 with DEBUG on and must never be deployed.
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-secret-key-not-for-production-4f0c2b7e9a")
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "selzy.contrib.django",
+    "crm",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "demo_site.urls"
+WSGI_APPLICATION = "demo_site.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DEMO_DB_PATH") or BASE_DIR / "db.sqlite3",
+        "OPTIONS": {
+            # The import writes from a background thread while pages read and write: wait for
+            # the lock (seconds) instead of failing, take write locks up front, and let readers
+            # run beside the writer.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"selzy": {"handlers": ["console"], "level": "INFO"}},
+}
+
+_REAL_SERVICE = bool(os.environ.get("SELZY_API_KEY"))
+
+# Every setting of the module: see selzy.contrib.django.conf (and the README's table).
+SELZY = {
+    "PLATFORM": "SelzyDemoCRM",
+    "BASE_URL": os.environ.get("SELZY_BASE_URL")
+    or ("https://api.selzy.com" if _REAL_SERVICE else "http://127.0.0.1:8025"),
+    "ENCRYPTION_KEY": os.environ.get(
+        "SELZY_ENCRYPTION_KEY", "lelcZqPY5INpmrFf1xBur0MzN9iNnTQM0GodGaULRe4="
+    ),
+    "TASK_RUNNER": "thread",
+    "SITE_URL": os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000"),
+    "CONTACT_SOURCES": {
+        "leads": {
+            "model": "crm.Lead",
+            "label": "Leads",
+            "fields": ["email", "name", "phone", "company", "birthday", "consent"],
+            "email_field": "email",
+            "phone_field": "phone",
+            # Only leads who agreed to receive email are ever sent to Selzy.
+            "filter": {"consent": True},
+            "segments": {
+                "b2b": {"label": "Leads with a company", "filter": {"company__gt": ""}},
+                "summer_birthdays": {
+                    "label": "Birthdays in June to August",
+                    "filter": {"birthday__month__in": [6, 7, 8]},
+                },
+            },
+        }
+    },
+}
