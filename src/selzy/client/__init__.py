@@ -32,6 +32,7 @@ from ._exceptions import (
     UnspecifiedError,
 )
 from ._ratelimit import Bucket, InMemoryRateLimiter, NoRateLimiter, RateLimiter
+from ._ratelimit_redis import RedisRateLimiter
 from ._response import APIResponse
 from ._sync._client import Selzy
 from ._webhooks import WebhookAuthError, WebhookEvent, parse_webhook, verify_webhook
@@ -63,6 +64,7 @@ __all__ = [
     "NotEnoughMoneyError",
     "RateLimitError",
     "RateLimiter",
+    "RedisRateLimiter",
     "RetryLaterError",
     "Selzy",
     "SelzyError",

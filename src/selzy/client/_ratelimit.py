@@ -41,6 +41,20 @@ class RateLimiter(Protocol):
         """Reserve one call in every bucket; the result is the wait the caller owes (0 = go)."""
 
 
+def gcra_shape(bucket: Bucket, burst: int) -> tuple[float, float]:
+    """``(interval, tolerance)`` of ``bucket``: seconds booked per call, and how far ahead of
+    its theoretical arrival time a call may go (the burst). Shared by every limiter, so the
+    in-memory and the Redis one grant exactly the same schedule.
+
+    The burst is capped at a sixth of the limit (a small bucket must not go out in one gulp),
+    and the steady rate is ``limit - burst`` per period: a burst at the start of any
+    ``period``-second span plus the steady calls after it add up to ``limit`` at most.
+    """
+    burst = max(1, min(burst, bucket.limit // 6))
+    interval = bucket.period / max(1, bucket.limit - burst)
+    return interval, interval * (burst - 1)
+
+
 class NoRateLimiter:
     """Lets every call through (for callers who limit elsewhere, and for the emulator's tests)."""
 
@@ -61,17 +75,12 @@ class InMemoryRateLimiter:
         self._tat: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _shape(self, bucket: Bucket) -> tuple[float, float]:
-        burst = max(1, min(self._burst, bucket.limit // 6))
-        interval = bucket.period / max(1, bucket.limit - burst)
-        return interval, interval * (burst - 1)
-
     def reserve(self, buckets: Sequence[Bucket]) -> float:
         with self._lock:
             now = self._clock.monotonic()
             # The call goes when every bucket allows it; each bucket then books that moment.
             start = now
-            shapes = [self._shape(b) for b in buckets]
+            shapes = [gcra_shape(b, self._burst) for b in buckets]
             for bucket, (_interval, tolerance) in zip(buckets, shapes, strict=True):
                 tat = max(self._tat.get(bucket.name, now), now)
                 start = max(start, tat - tolerance)
