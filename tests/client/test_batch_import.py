@@ -166,3 +166,44 @@ def test_single_call_refuses_501_rows(flavour: str, server: Server, clock: FakeC
     with pytest.raises(selzy.ClientValidationError, match="batch_size"):
         api.import_contacts_in_batches(["email"], [["a@example.com"]], batch_size=501)
     assert server.seen == []
+
+
+def test_an_early_finisher_after_a_failure_is_left_out_of_the_report(
+    flavour: str, server: Server, clock: FakeClock
+) -> None:
+    """Batch 0 fails after batch 1 succeeded: the report covers nothing past next_index."""
+    answer = import_answer()
+
+    def first_fails(exchange: Seen) -> httpx.Response:
+        if exchange.fields.get("data[0][0]") == "user0@example.com":
+            return err("invalid_arg", "data: bad")
+        return answer(exchange)
+
+    server.replies = [first_fails]
+    api = Driver(flavour, server, clock)
+    seen: list[int] = []
+    with pytest.raises(selzy.ImportAbortedError) as info:
+        api.import_contacts_in_batches(
+            ["email", "Name"],
+            contacts(1000),
+            concurrency=2,
+            on_batch=lambda start, result: seen.append(start),
+        )
+    assert info.value.next_index == 0
+    assert info.value.report.total == 0
+    assert seen == []
+
+
+def test_keep_log_false_keeps_totals_only(flavour: str, server: Server, clock: FakeClock) -> None:
+    server.replies = [import_answer(invalid_every=100)]
+    api = Driver(flavour, server, clock)
+    logged: list[int] = []
+    report = api.import_contacts_in_batches(
+        ["email", "Name"],
+        contacts(1000),
+        keep_log=False,
+        on_batch=lambda start, result: logged.extend(start + e.index for e in result.log),
+    )
+    assert report.invalid == 10
+    assert report.log == []
+    assert logged == [i for i in range(1000) if i % 100 == 1]

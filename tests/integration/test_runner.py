@@ -400,9 +400,12 @@ async def test_async_batches_out_of_order_checkpoint_only_a_contiguous_prefix() 
     assert server.order[0] != 0  # the first batch really finished after others
     assert outcome.totals == clean_totals()
     assert summary(outcome.rejections) == expected_rejections()
-    # The batches finished 1, 2, 0 (or 2, 1, 0): nothing could be saved before batch 0 was in,
-    # then one checkpoint covered all three.
-    assert [(p, f) for p, _, f in store.history] == [(N, False), (N, True)]
+    # The batches finished 1, 2, 0 (or 2, 1, 0): the client hands them over in input order once
+    # batch 0 is in, so every checkpoint is a growing contiguous prefix ending at the whole run.
+    positions = [p for p, _, _ in store.history]
+    assert positions == sorted(positions)
+    assert positions[0] >= 500
+    assert [(p, f) for p, _, f in store.history][-2:] == [(N, False), (N, True)]
     assert outcome.peak_rows_in_flight <= 500 * 3
 
 

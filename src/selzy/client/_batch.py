@@ -9,7 +9,7 @@ missing value never shifts the others (the bug of rows built by dropping empty c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -139,6 +139,9 @@ class ImportReport:
     batches: int = 0
     log: list[ImportReportEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: False leaves ``log`` empty, for callers that take the entries from ``on_batch`` instead
+    #: (a huge, dirty import would otherwise hold every entry in memory).
+    keep_log: bool = True
 
     def add(self, batch: Batch, field_names: tuple[str, ...], result: ImportResult) -> None:
         """Fold one call's result in, turning its log indexes into input positions."""
@@ -150,6 +153,8 @@ class ImportReport:
         self.invalid += result.invalid
         self.batches += 1
         self.warnings.extend(result.warnings)
+        if not self.keep_log:
+            return
         email_col = field_names.index("email") if "email" in field_names else None
         phone_col = field_names.index("phone") if "phone" in field_names else None
         for entry in result.log:
@@ -170,3 +175,36 @@ class ImportReport:
         """Sort the log by input position (batches may finish out of order)."""
         self.log.sort(key=lambda e: e.index)
         return self
+
+
+class InOrder:
+    """Folds finished batches into the report in input order, holding early finishers back.
+
+    With several calls in flight a later batch can finish first. Folding only the contiguous
+    prefix keeps the report and ``on_batch`` in input order and, when a batch fails, leaves
+    out the batches after it: the report then covers exactly the rows before ``next_index``,
+    so a caller who resumes from there counts nothing twice. At most ``concurrency - 1``
+    batches wait here.
+    """
+
+    def __init__(
+        self,
+        report: ImportReport,
+        field_names: tuple[str, ...],
+        start: int,
+        on_batch: Callable[[int, ImportResult], None] | None,
+    ) -> None:
+        self.report = report
+        self.field_names = field_names
+        self.next_start = start
+        self.on_batch = on_batch
+        self.waiting: dict[int, tuple[Batch, ImportResult]] = {}
+
+    def done(self, batch: Batch, result: ImportResult) -> None:
+        self.waiting[batch.start] = (batch, result)
+        while self.next_start in self.waiting:
+            ready, ready_result = self.waiting.pop(self.next_start)
+            self.report.add(ready, self.field_names, ready_result)
+            if self.on_batch is not None:
+                self.on_batch(ready.start, ready_result)
+            self.next_start = ready.start + len(ready.rows)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from .._batch import Batch, ImportReport, Row, iter_batches
+from .._batch import Batch, ImportReport, InOrder, Row, iter_batches
 from .._exceptions import ImportAbortedError, SelzyError
 from .._model import parse_model
 from .._types._contacts import ImportResult
@@ -36,8 +36,10 @@ def run_import(
     options: dict[str, Any],
     start_index: int,
     on_batch: Callable[[int, ImportResult], None] | None,
+    keep_log: bool = True,
 ) -> ImportReport:
-    report = ImportReport()
+    report = ImportReport(keep_log=keep_log)
+    in_order = InOrder(report, field_names, start_index, on_batch)
     batches = iter_batches(field_names, rows, batch_size, start_index)
     pending: dict[Future[ImportResult], Batch] = {}
     failure: tuple[int, SelzyError] | None = None
@@ -62,10 +64,7 @@ def run_import(
                     batch = pending.pop(future)
                     outcome = future.exception()
                     if outcome is None:
-                        result = future.result()
-                        report.add(batch, field_names, result)
-                        if on_batch is not None:
-                            on_batch(batch.start, result)
+                        in_order.done(batch, future.result())
                     elif isinstance(outcome, SelzyError):
                         if failure is None or batch.start < failure[0]:
                             failure = (batch.start, outcome)

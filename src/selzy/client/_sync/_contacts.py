@@ -120,6 +120,7 @@ class SyncContactMethods(SyncAPIBase):
         overwrite_lists: bool | None = None,
         start_index: int = 0,
         on_batch: Callable[[int, ImportResult], None] | None = None,
+        keep_log: bool = True,
     ) -> ImportReport:
         """Import any number of rows through importContacts, ``batch_size`` (≤ 500) at a time.
 
@@ -127,9 +128,12 @@ class SyncContactMethods(SyncAPIBase):
         millions). Up to ``concurrency`` calls are in flight at once, all within the client's
         rate limit. The report adds up every call's totals and lists every per-row log entry
         at the row's position in ``rows`` (plus ``start_index``, for a resumed import).
-        ``on_batch(first_index, result)`` is called after each batch, e.g. to save progress.
-        If a batch fails for good, :class:`ImportAbortedError` carries the partial report and
-        the position to resume from.
+        ``on_batch(first_index, result)`` is called after each batch, in input order, e.g. to
+        save progress; ``keep_log=False`` leaves the report's log empty for callers that take
+        the entries from there. If a batch fails for good, :class:`ImportAbortedError` carries
+        the report of every row before it and the position to resume from (batches after it
+        that were in flight may have been imported too; importContacts is an upsert, so
+        sending them again is harmless).
         """
         if concurrency < 1:
             raise ClientValidationError(f"concurrency must be at least 1, got {concurrency}")
@@ -142,6 +146,7 @@ class SyncContactMethods(SyncAPIBase):
             options=params(overwrite_tags=overwrite_tags, overwrite_lists=overwrite_lists),
             start_index=start_index,
             on_batch=on_batch,
+            keep_log=keep_log,
         )
 
     def export_contacts(
