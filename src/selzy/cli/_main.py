@@ -12,11 +12,12 @@ except ImportError:  # pragma: no cover - only without the [cli] extra
     sys.stderr.write("The selzy command needs click: pip install 'selzy-connect[cli]'\n")
     raise SystemExit(2) from None
 
-from selzy.client import Selzy, SelzyError
+from selzy.client import SelzyError
 from selzy.client._exceptions import APIError
-from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, METHODS
+from selzy.protocol import METHODS
 
-DEFAULT_PLATFORM = "SelzyConnect"
+from ._connection import connection_options, open_client
+from ._import_csv import import_command
 
 
 def parse_assignment(item: str) -> tuple[str, Any]:
@@ -52,23 +53,7 @@ def main() -> None:
 @main.command("call", context_settings={"ignore_unknown_options": True})
 @click.argument("method")
 @click.argument("params", nargs=-1)
-@click.option("--api-key", envvar="SELZY_API_KEY", help="API key [env: SELZY_API_KEY].")
-@click.option(
-    "--platform",
-    envvar="SELZY_PLATFORM",
-    default=DEFAULT_PLATFORM,
-    show_default=True,
-    help="Your system's name, Latin letters and digits [env: SELZY_PLATFORM].",
-)
-@click.option(
-    "--base-url",
-    envvar="SELZY_BASE_URL",
-    default=DEFAULT_BASE_URL,
-    show_default=True,
-    help="API host, e.g. the emulator's URL [env: SELZY_BASE_URL].",
-)
-@click.option("--lang", envvar="SELZY_LANG", default=DEFAULT_LANG, show_default=True)
-@click.option("--max-retries", type=int, default=3, show_default=True)
+@connection_options
 def call_command(
     method: str,
     params: tuple[str, ...],
@@ -89,13 +74,7 @@ def call_command(
     if method not in METHODS:
         click.echo(f"note: {method} is not in the method catalogue; calling it anyway", err=True)
     try:
-        with Selzy(
-            api_key or None,
-            platform=platform,
-            base_url=base_url,
-            lang=lang,
-            max_retries=max_retries,
-        ) as client:
+        with open_client(api_key, platform, base_url, lang, max_retries) as client:
             response = client.request(method, arguments)
     except SelzyError as error:
         click.echo(json.dumps(_error_payload(error), ensure_ascii=False), err=True)
@@ -111,6 +90,9 @@ def methods_command() -> None:
     for spec in METHODS.values():
         limit = f"  {spec.rate_limit}/min" if spec.rate_limit else ""
         click.echo(f"{spec.group:<11} {spec.name:<32} {spec.safety.value}{limit}")
+
+
+main.add_command(import_command)
 
 
 @main.group("emulator")

@@ -1,0 +1,104 @@
+"""The import engine's :class:`~selzy.integration.CheckpointStore` in a small JSON file.
+
+The file is replaced whole on every save (written next to it, flushed to disk, then renamed with
+``os.replace``), so after a crash or Ctrl-C it holds either the previous checkpoint or the new
+one, never half of each. It also remembers which import it belongs to (``identity``: the input
+file's fingerprint, the list, the mapping): resuming another import from it would skip rows that
+were never sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from selzy.integration import Checkpoint, ImportTotals, Rejection
+
+FORMAT = "selzy-import-checkpoint/1"
+
+
+class CheckpointFileError(Exception):
+    """The checkpoint file is unreadable or belongs to another import."""
+
+
+class JsonCheckpointStore:
+    """Checkpoints of one import in the JSON file ``path``.
+
+    Rejections are counted here, not kept: :class:`~selzy.cli._rejects.RejectsStore` writes them
+    to the rejects file first and records how far that file goes in :attr:`extra`, which is
+    saved with each checkpoint and restored by :meth:`load`.
+    """
+
+    def __init__(self, path: Path, identity: Mapping[str, Any]) -> None:
+        self.path = path
+        self.identity = dict(identity)
+        #: Saved with every checkpoint (JSON-friendly values only).
+        self.extra: dict[str, Any] = {}
+        self.rejections = 0
+
+    def load(self) -> Checkpoint | None:
+        """The saved checkpoint, or None when the file does not exist yet."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CheckpointFileError(f"{self.path}: cannot be read ({exc.strerror})") from None
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT:
+                raise ValueError("not a checkpoint of selzy import")
+            checkpoint = Checkpoint(
+                position=int(data["position"]),
+                totals=ImportTotals(**data["totals"]),
+                finished=bool(data["finished"]),
+            )
+            identity = dict(data["identity"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CheckpointFileError(
+                f"{self.path} is not a usable checkpoint ({exc}); delete it to start over"
+            ) from None
+        if identity != self.identity:
+            keys = {*self.identity, *identity}
+            changed = sorted(k for k in keys if identity.get(k) != self.identity.get(k))
+            raise CheckpointFileError(
+                f"{self.path} belongs to another import (different {', '.join(changed)}); "
+                "use another --checkpoint, or delete it to start over"
+            )
+        self.extra = dict(data.get("extra") or {})
+        self.rejections = int(data.get("rejections", 0))
+        return checkpoint
+
+    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
+        """Replace the file with ``checkpoint`` (atomically)."""
+        self.rejections += len(rejections)
+        data = {
+            "format": FORMAT,
+            "identity": self.identity,
+            "position": checkpoint.position,
+            "finished": checkpoint.finished,
+            "totals": checkpoint.totals.as_dict(),
+            "rejections": self.rejections,
+            "extra": self.extra,
+        }
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old content or the new, never a mix."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the data is on disk before the name points to it
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,266 @@
+"""``selzy import FILE.csv --list ID --map column=field``: a CRM export into a Selzy list.
+
+The command only adapts a file to the integration engine: the engine checks the mapping,
+converts values, batches (500 rows a call), checkpoints and maps Selzy's per-row log back to
+source rows. The file is streamed, so its size does not matter. Every failure is one line on
+standard error: exit 2 for what the user can fix in the command or the file, 1 for Selzy.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from selzy.client import ClientValidationError, InvalidAPIKeyError, Selzy, SelzyError
+from selzy.integration import (
+    FieldPlanError,
+    ImportInterruptedError,
+    ImportJob,
+    ImportOutcome,
+    IntegrationError,
+    SelzyField,
+    ensure_fields,
+    run_import,
+)
+
+from ._checkpoint import CheckpointFileError, JsonCheckpointStore
+from ._connection import connection_options, open_client
+from ._csv_mapping import MapOption, MappingOptionError, ResolvedMapping, check_columns, resolve
+from ._csv_source import CsvSource, SourceFileError, check_encoding
+from ._import_report import DryRun, print_summary
+from ._progress import Progress
+from ._rejects import RejectsFile, RejectsStore
+
+
+class Failure(click.ClickException):
+    """One line on standard error (``Error: ...``); exit code 2, the user can fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # one line, whatever the cause's text
+
+
+class SelzyFailure(Failure):
+    """Selzy refused or could not be reached: exit code 1."""
+
+    exit_code = 1
+
+
+class Interrupted(Failure):
+    """Ctrl-C: exit code 130, as a shell reports a process stopped by SIGINT."""
+
+    exit_code = 130
+
+
+@contextmanager
+def _failures(checkpoint: Path | None) -> Iterator[None]:
+    """Every expected error as a :class:`Failure`: no traceback, and never the key."""
+    try:
+        yield
+    except (MappingOptionError, SourceFileError, CheckpointFileError) as exc:
+        raise Failure(str(exc)) from None
+    except (FieldPlanError, ClientValidationError) as exc:
+        raise Failure(str(exc)) from None
+    except ImportInterruptedError as exc:
+        raise SelzyFailure(_stopped(exc.resume_position, exc.cause, checkpoint)) from None
+    except InvalidAPIKeyError:
+        raise SelzyFailure("Selzy refused the API key (invalid_api_key)") from None
+    except (SelzyError, IntegrationError) as exc:
+        raise SelzyFailure(f"{type(exc).__name__}: {exc}") from None
+    except OSError as exc:
+        raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            where = "not saved (no --checkpoint): a new run starts over, which is safe"
+        else:
+            where = f"saved in {checkpoint}: run the same command to continue"
+        raise Interrupted(f"interrupted; progress is {where}") from None
+
+
+def _stopped(position: int, cause: BaseException, checkpoint: Path | None) -> str:
+    then = (
+        f"Progress is saved in {checkpoint}: run the same command to continue."
+        if checkpoint is not None
+        else "Without --checkpoint a new run starts over (importContacts updates, so it is safe)."
+    )
+    return f"the import stopped after {position:,} rows: {cause}. {then}"
+
+
+def _delimiter(value: str) -> str:
+    value = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(value, value)
+    if len(value) != 1:
+        raise Failure(f"--delimiter must be one character (or 'tab'), got {value!r}")
+    return value
+
+
+def _account_fields(client: Selzy, list_id: int) -> list[SelzyField]:
+    """The account's user fields, after checking that the list exists (read-only calls)."""
+    if all(item.id != list_id for item in client.get_lists()):
+        raise Failure(f"--list {list_id}: the account has no such list (see: selzy call getLists)")
+    return [SelzyField.from_api(f) for f in client.get_fields()]
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--list", "list_id", type=int, required=True, help="The Selzy list to import into.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD[:TYPE]",
+    help="A column and its Selzy target: email, phone, tags or a user field; TYPE is string, "
+    "text, number, date or bool. Repeat for each column.",
+)
+@click.option("--create-fields", is_flag=True, help="Create mapped user fields Selzy lacks.")
+@click.option("--delimiter", default=",", show_default=True, help="One character, or 'tab'.")
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    help="The file's encoding, e.g. cp1251 for an old Windows export.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="importContacts calls in flight at once (the rate limit still applies).",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON file saved after each batch; a re-run with it continues where the last stopped.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of the rejected rows (line, email, phone, code, reason) "
+    "[default: FILE with .rejects.csv, created when there are any].",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be sent and skipped; send nothing.")
+@connection_options
+def import_command(
+    file: Path,
+    list_id: int,
+    maps: tuple[str, ...],
+    create_fields: bool,
+    delimiter: str,
+    encoding: str,
+    concurrency: int,
+    checkpoint: Path | None,
+    rejects: Path | None,
+    dry_run: bool,
+    api_key: str | None,
+    platform: str,
+    base_url: str,
+    lang: str,
+    max_retries: int,
+) -> None:
+    """Import a CSV export (with a header row) into a Selzy list.
+
+    \b
+    selzy import crm.csv --list 3 --map Email=email --map "First name=Name"
+    selzy import crm.csv --list 3 --map E-mail=email --map Born=Birthday:date \\
+        --create-fields --checkpoint crm.checkpoint.json
+
+    Rows are read one at a time and sent 500 a call. Rows with a bad email or value are
+    skipped and listed in the rejects file with their line and reason. Existing contacts are
+    updated; statuses are never sent, so an unsubscribed contact stays unsubscribed.
+    """
+    with _failures(checkpoint):
+        options = [MapOption.parse(m) for m in maps]
+        if not options:
+            raise Failure("give the columns to import: --map COLUMN=email (or phone), ...")
+        try:
+            check_encoding(encoding)
+        except LookupError:
+            raise Failure(f"--encoding {encoding!r}: Python knows no such encoding") from None
+        if not api_key:
+            raise Failure("no API key: set SELZY_API_KEY (or give --api-key)")
+        if not file.is_file():
+            raise Failure(f"{file}: no such file")
+        with (
+            CsvSource(file, delimiter=_delimiter(delimiter), encoding=encoding) as source,
+            open_client(api_key, platform, base_url, lang, max_retries) as client,
+        ):
+            check_columns(options, source.header)
+            fields = _account_fields(client, list_id)
+            resolved = resolve(options, fields, create_fields=create_fields)
+            if dry_run:
+                known = (*fields, *resolved.planned_fields)
+                job = ImportJob.build(
+                    resolved.mapping,
+                    known,
+                    list_id=list_id,
+                    source_fields=resolved.source_fields,
+                )
+                DryRun(job).run(source.records()).print(planned=resolved.plan.new_fields)
+                return
+            if resolved.plan.new_fields:
+                ensure_fields(client, resolved.plan)
+            rejects_file = RejectsFile(rejects or file.with_suffix(".rejects.csv"))
+            outcome = _run(
+                client,
+                source,
+                resolved,
+                None if resolved.plan.new_fields else fields,
+                list_id=list_id,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                rejects=rejects_file,
+            )
+        print_summary(
+            outcome,
+            rejected=rejects_file.rows,
+            rejects_path=str(rejects_file.path),
+            created=resolved.plan.new_fields,
+        )
+
+
+def _run(
+    client: Selzy,
+    source: CsvSource,
+    resolved: ResolvedMapping,
+    fields: Sequence[SelzyField] | None,
+    *,
+    list_id: int,
+    concurrency: int,
+    checkpoint: Path | None,
+    rejects: RejectsFile,
+) -> ImportOutcome:
+    """The engine's run over the file, resumed from ``checkpoint`` when it holds one."""
+    checkpoints = None
+    start = None
+    if checkpoint is not None:
+        identity = {
+            "file": source.fingerprint(),
+            "list": list_id,
+            "mapping": resolved.mapping.to_dict(),
+            "delimiter": source.delimiter,
+            "encoding": source.encoding,
+        }
+        checkpoints = JsonCheckpointStore(checkpoint, identity)
+        start = checkpoints.load()
+    state = checkpoints.extra.get("rejects") if checkpoints is not None else None
+    if start is None or not state or not rejects.resume(state):
+        if state and state.get("rows"):
+            click.echo(f"note: rows rejected before the resume are in {state['path']}", err=True)
+        rejects.path.unlink(missing_ok=True)  # a stale list from an earlier import would mislead
+    with rejects, Progress(source, sys.stderr, bar=sys.stderr.isatty()) as progress:
+        return run_import(
+            client,
+            source.records,
+            resolved.mapping,
+            list_id=list_id,
+            selzy_fields=fields,
+            source_fields=resolved.source_fields,
+            checkpoint_store=RejectsStore(rejects, checkpoints),
+            concurrency=concurrency,
+            on_progress=progress,
+            keep_rejections=False,
+        )
