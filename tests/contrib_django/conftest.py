@@ -1,7 +1,12 @@
-"""Fixtures of the Django module's tests: an emulator per test, behind CLIENT_FACTORY."""
+"""Fixtures of the Django module's tests: an emulator per test, behind CLIENT_FACTORY.
+
+With ``SELZY_TEST_DB=postgres`` (``make test``'s second pass) the tests run on PostgreSQL; when
+it is not reachable the pass stops at once with the reason (exit 0), or fails under CI=true.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +17,39 @@ from selzy.emulator import Emulator, SeededAccount
 from . import emulated
 
 ACCOUNT_KEY = "django0test0account0key0123456789"
+
+
+def _connect_to(database: dict[str, Any]) -> None:
+    import psycopg
+
+    psycopg.connect(
+        dbname=database["NAME"],
+        user=database.get("USER") or None,
+        host=database.get("HOST") or None,
+        port=database.get("PORT") or None,
+        connect_timeout=3,
+    ).close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, prove the server answers before pytest-django creates the test database.
+
+    One line says why instead of a skip per test: the pass ends there (exit 0), or fails under
+    CI=true, where the server is part of the machine.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if not items or database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    where = f"{database.get('HOST')}:{database.get('PORT')}"
+    try:
+        _connect_to(database)
+    except Exception as exc:  # whatever the driver raises: the server is not usable here
+        reason = f"PostgreSQL at {where} is not reachable: {type(exc).__name__}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.exit(f"{reason} (required under CI=true)", returncode=1)
+        pytest.exit(f"The PostgreSQL pass is skipped: {reason}", returncode=0)
 
 
 @pytest.fixture(autouse=True)
