@@ -63,6 +63,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="selzy.E005",
                 )
             )
+    problems += _rate_limiter_problems(conf.rate_limiter, conf.task_runner)
     if "django.contrib.admin" not in settings.INSTALLED_APPS:
         problems.append(
             checks.Error(
@@ -71,3 +72,32 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return problems
+
+
+def _rate_limiter_problems(limiter: str, runner: str) -> list[checks.CheckMessage]:
+    from .conf import MEMORY_RATE_LIMITER
+
+    if limiter == MEMORY_RATE_LIMITER:
+        if runner != "celery":
+            return []
+        return [
+            checks.Warning(
+                'SELZY["TASK_RUNNER"] is "celery" but SELZY["RATE_LIMITER"] is "memory": each '
+                "worker process meters its calls alone, so several workers on one API key can "
+                "exceed Selzy's limit and be refused.",
+                hint='Set SELZY["RATE_LIMITER"] to a Redis URL all workers reach, '
+                'e.g. "redis://127.0.0.1:6379/0"',
+                id="selzy.W002",
+            )
+        ]
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        return [
+            checks.Error(
+                'SELZY["RATE_LIMITER"] is a Redis URL but the redis package is not installed',
+                hint="pip install 'selzy-connect[celery]'",
+                id="selzy.E007",
+            )
+        ]
+    return []

@@ -1,24 +1,64 @@
 """Where the module gets its Selzy client: built from the settings, or by CLIENT_FACTORY.
 
 ``SELZY["CLIENT_FACTORY"]`` names a callable taking the same keyword arguments as
-:class:`selzy.Selzy` (api_key, platform, base_url, lang, timeout, max_retries) and returning a
-client; tests and the demo use it to put the emulator behind the module.
+:class:`selzy.Selzy` (api_key, platform, base_url, lang, timeout, max_retries, and rate_limiter
+when ``SELZY["RATE_LIMITER"]`` is a Redis URL) and returning a client; tests and the demo use it
+to put the emulator behind the module.
+
+Every client of a process shares one rate limiter (:func:`rate_limiter`): the in-memory one, or
+a handle on the Redis buckets every worker shares. Bucket names carry a hash of the API key, so
+one limiter serves any number of keys.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.utils.module_loading import import_string
 
 from selzy import Selzy
+from selzy.client import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 
-from .conf import selzy_settings
+from .conf import MEMORY_RATE_LIMITER, selzy_settings
 from .models import Connection
+
+_limiters: dict[str, RateLimiter] = {}
+_limiters_lock = threading.Lock()
 
 
 class NotConnectedError(Exception):
     """No Selzy account is linked yet."""
+
+
+def rate_limiter() -> RateLimiter:
+    """This process's limiter for ``SELZY["RATE_LIMITER"]``, made on first use and then shared
+    by every client (and thread) of the process.
+
+    A Redis limiter keeps its connection pool for the life of the process; redis-py opens new
+    connections in a forked child (a prefork worker), so it is safe to create before a fork.
+    """
+    spec = selzy_settings().rate_limiter
+    with _limiters_lock:
+        limiter = _limiters.get(spec)
+        if limiter is None:
+            if spec == MEMORY_RATE_LIMITER:
+                limiter = InMemoryRateLimiter()
+            else:
+                limiter = RedisRateLimiter(spec)
+            _limiters[spec] = limiter
+    return limiter
+
+
+def close_rate_limiters() -> None:
+    """Close the Redis limiters' connection pools and forget every limiter of this process
+    (tests; a process that changes ``SELZY["RATE_LIMITER"]`` at run time)."""
+    with _limiters_lock:
+        limiters = list(_limiters.values())
+        _limiters.clear()
+    for limiter in limiters:
+        if isinstance(limiter, RedisRateLimiter):
+            limiter.close()
 
 
 def make_client(api_key: str | None) -> Selzy:
@@ -33,11 +73,15 @@ def make_client(api_key: str | None) -> Selzy:
         "max_retries": conf.max_retries,
     }
     if conf.client_factory:
+        if conf.rate_limiter != MEMORY_RATE_LIMITER:
+            # A factory written before this setting keeps working with the default; one that
+            # meters through the shared buckets gets them here.
+            options["rate_limiter"] = rate_limiter()
         factory = import_string(conf.client_factory)
         client: Selzy = factory(**options)
         return client
     api_key = options.pop("api_key")
-    return Selzy(api_key, **options)
+    return Selzy(api_key, rate_limiter=rate_limiter(), **options)
 
 
 def connected_client() -> Selzy:

@@ -10,6 +10,7 @@
         "CONTACT_SOURCES": {...},                  # models holding contacts (auth.User default)
         "CLIENT_FACTORY": None,                    # dotted path of a callable making the client
         "TASK_RUNNER": "thread",                   # "thread", "immediate" or "celery"
+        "RATE_LIMITER": "memory",                  # or a Redis URL shared by all workers
         "SITE_URL": None,                          # how Selzy reaches this site (segment files)
         "SEGMENT_URL_MAX_AGE": 604800,             # seconds a segment link stays valid
         "IMPORT_BATCH_SIZE": 500,                  # rows per importContacts call (at most 500)
@@ -21,6 +22,14 @@
 ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
 encrypted with it. Left out, a key is derived from SECRET_KEY (check selzy.W001 says so); a list
 of keys allows rotation (the first encrypts, all decrypt).
+
+RATE_LIMITER: where the module meters its calls against Selzy's limits (1,200 calls a minute per
+API key, plus per-method limits). ``"memory"``: one bucket per API key in each process, shared by
+its threads; right for the thread runner and a single web process. A Redis URL
+(``"redis://127.0.0.1:6379/0"``, ``rediss://`` or ``unix://``): one bucket per API key kept in
+Redis (:class:`selzy.client.RedisRateLimiter`) and shared by every process and machine that uses
+that Redis, which is what several Celery workers on one key need (check selzy.W002 warns about
+"celery" with "memory"). It needs the ``redis`` package (check selzy.E007).
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from django.core.exceptions import ImproperlyConfigured
 from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, MAX_IMPORT_ROWS, PLATFORM_PATTERN
 
 TASK_RUNNERS = ("thread", "immediate", "celery")
+MEMORY_RATE_LIMITER = "memory"
+REDIS_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 DEFAULT_USER_SOURCE: dict[str, Any] = {
     "label": "Users",
@@ -55,6 +66,7 @@ class SelzySettings:
     contact_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     client_factory: str | None = None
     task_runner: str = "thread"
+    rate_limiter: str = MEMORY_RATE_LIMITER
     site_url: str | None = None
     segment_url_max_age: int = 7 * 24 * 3600
     import_batch_size: int = MAX_IMPORT_ROWS
@@ -71,6 +83,7 @@ _KNOWN = {
     "CONTACT_SOURCES",
     "CLIENT_FACTORY",
     "TASK_RUNNER",
+    "RATE_LIMITER",
     "SITE_URL",
     "SEGMENT_URL_MAX_AGE",
     "IMPORT_BATCH_SIZE",
@@ -119,6 +132,14 @@ def selzy_settings() -> SelzySettings:
         raise ImproperlyConfigured(
             f'SELZY["TASK_RUNNER"] = {runner!r}: choose one of {", ".join(TASK_RUNNERS)}'
         )
+    limiter = raw.get("RATE_LIMITER") or MEMORY_RATE_LIMITER
+    if limiter != MEMORY_RATE_LIMITER and not (
+        isinstance(limiter, str) and limiter.startswith(REDIS_URL_SCHEMES)
+    ):
+        raise ImproperlyConfigured(
+            f'SELZY["RATE_LIMITER"] = {limiter!r}: use "memory" (one bucket per process) or a '
+            'Redis URL shared by all workers, e.g. "redis://127.0.0.1:6379/0"'
+        )
     batch = int(raw.get("IMPORT_BATCH_SIZE", MAX_IMPORT_ROWS))
     if not 1 <= batch <= MAX_IMPORT_ROWS:
         raise ImproperlyConfigured(
@@ -138,6 +159,7 @@ def selzy_settings() -> SelzySettings:
         contact_sources={str(k): dict(v) for k, v in sources.items()},
         client_factory=raw.get("CLIENT_FACTORY"),
         task_runner=runner,
+        rate_limiter=limiter,
         site_url=str(site_url).rstrip("/") if site_url else None,
         segment_url_max_age=int(raw.get("SEGMENT_URL_MAX_AGE", 7 * 24 * 3600)),
         import_batch_size=batch,

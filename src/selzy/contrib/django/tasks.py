@@ -7,6 +7,11 @@
 - ``"celery"``: a Celery task (scale-out; needs the ``[celery]`` extra and a broker).
 
 Jobs take only ids, so every runner can carry them, and look everything else up themselves.
+
+The sync ledger's two entry points are named here by dotted path, so the runners (the Celery
+tasks ``selzy.sync_worker`` and ``selzy.scan_changes`` in :mod:`.celery_tasks`, a management
+command, a thread) all call the same function: :data:`SYNC_WORKER_JOB` and
+:data:`SCAN_CHANGES_JOB`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ from django.utils.module_loading import import_string
 from .conf import selzy_settings
 
 logger = logging.getLogger("selzy.django")
+
+#: One worker of a run, ``job(run_id)``: works through the run's batches until none is left and
+#: returns; idempotent, and several may run at once for one run (each batch is claimed under a
+#: row lock). Until the ledger's claiming worker lands, the whole run in one job.
+SYNC_WORKER_JOB = "selzy.contrib.django.jobs.run_import_job"
+
+#: The periodic scan, ``job()``: queues the source rows changed since the last scan (bulk
+#: updates bypass the signals). Celery beat runs it as ``selzy.scan_changes``.
+SCAN_CHANGES_JOB = "selzy.contrib.django.jobs.scan_changes"
 
 
 def _run(path: str, args: tuple[Any, ...]) -> None:
