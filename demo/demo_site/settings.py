@@ -11,6 +11,12 @@ Environment (all optional):
 - ``DEMO_SITE_URL``: how Selzy reaches this site to download segment files
   (default http://127.0.0.1:8000, which only the local emulator can reach).
 - ``DEMO_DB_PATH``: the SQLite file (default demo/db.sqlite3).
+- ``DEMO_TASK_RUNNER``: ``thread`` (default: imports run in the web process, no broker) or
+  ``celery`` (imports are queued for Celery workers: see demo_site/celery.py).
+- ``CELERY_BROKER_URL``: the broker with ``DEMO_TASK_RUNNER=celery``
+  (default redis://127.0.0.1:6379/1).
+- ``SELZY_RATE_LIMITER``: ``memory``, or the Redis URL of the rate-limit bucket every worker
+  shares (default with ``DEMO_TASK_RUNNER=celery``: redis://127.0.0.1:6379/0).
 """
 
 from __future__ import annotations
@@ -91,6 +97,20 @@ LOGGING = {
 }
 
 _REAL_SERVICE = bool(os.environ.get("SELZY_API_KEY"))
+TASK_RUNNER = os.environ.get("DEMO_TASK_RUNNER", "thread")
+_CELERY = TASK_RUNNER == "celery"
+
+# Celery (DEMO_TASK_RUNNER=celery): read by demo_site/celery.py, the CELERY_ prefix stripped.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1")
+CELERY_TASK_IGNORE_RESULT = True
+# One message at a time per worker process, so a second worker takes the next one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message whose worker vanished comes back after this long (seconds): longer than any job.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# `celery -A demo_site beat`: the periodic scan for contacts changed behind the signals' back.
+CELERY_BEAT_SCHEDULE = {
+    "selzy-scan-changes": {"task": "selzy.scan_changes", "schedule": 300.0},
+}
 
 # Every setting of the module: see selzy.contrib.django.conf (and the README's table).
 SELZY = {
@@ -100,7 +120,11 @@ SELZY = {
     "ENCRYPTION_KEY": os.environ.get(
         "SELZY_ENCRYPTION_KEY", "lelcZqPY5INpmrFf1xBur0MzN9iNnTQM0GodGaULRe4="
     ),
-    "TASK_RUNNER": "thread",
+    "TASK_RUNNER": TASK_RUNNER,
+    # One bucket per API key for every worker when several run (Redis), else per process.
+    "RATE_LIMITER": os.environ.get(
+        "SELZY_RATE_LIMITER", "redis://127.0.0.1:6379/0" if _CELERY else "memory"
+    ),
     "SITE_URL": os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000"),
     "CONTACT_SOURCES": {
         "leads": {
