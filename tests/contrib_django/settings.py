@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 SECRET_KEY = "tests-only-secret-key-not-for-production-0123456789"
 DEBUG = False
@@ -58,7 +59,25 @@ if os.environ.get("SELZY_TEST_DB") == "postgres":
         }
     }
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    # A file, not ":memory:": the sync's worker threads each open their own connection, and
+    # SQLite's shared in-memory cache refuses concurrent writers instead of waiting.
+    # SELZY_TEST_DB_PATH: the database of a `manage.py` subprocess (the SIGKILL test).
+    _path = os.environ.get("SELZY_TEST_DB_PATH")
+    _test_path = os.path.join(tempfile.gettempdir(), f"selzy-tests-{os.getpid()}.sqlite3")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _path or _test_path,
+            "TEST": {"NAME": _test_path},
+            "OPTIONS": {
+                # Wait for the write lock (seconds) instead of failing, take it up front, and
+                # let readers run beside the writer; durability does not matter in tests.
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
+            },
+        }
+    }
 
 SELZY = {
     "PLATFORM": "DjangoTests",
@@ -76,6 +95,9 @@ SELZY = {
             "phone_field": "phone",
             "filter": {"consent": True},
             "segments": {"vip": {"label": "VIP leads", "filter": {"score__gte": 80}}},
+            "updated_field": "updated_at",
         }
     },
+    # Incremental syncs run at once (the immediate runner would otherwise wait 10 s).
+    "SYNC_DEBOUNCE": 0,
 }

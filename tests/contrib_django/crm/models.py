@@ -14,6 +14,7 @@ class Lead(models.Model):
     score = models.IntegerField(default=0)
     notes = models.TextField(blank=True)
     consent = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the sync's periodic scan reads it
 
     def __str__(self) -> str:
         return self.email or self.phone

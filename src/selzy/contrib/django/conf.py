@@ -14,7 +14,12 @@
         "SITE_URL": None,                          # how Selzy reaches this site (segment files)
         "SEGMENT_URL_MAX_AGE": 604800,             # seconds a segment link stays valid
         "IMPORT_BATCH_SIZE": 500,                  # rows per importContacts call (at most 500)
-        "IMPORT_CONCURRENCY": 1,                   # importContacts calls in flight at once
+        "IMPORT_CONCURRENCY": 1,                   # workers (calls in flight) per sync run
+        "BATCH_LEASE": 120,                        # seconds before a silent worker's batch is
+                                                   # taken over (keep above TIMEOUT x retries)
+        "BATCH_ATTEMPTS": 5,                       # failed sends of a batch before the run fails
+        "SYNC_DEBOUNCE": 10,                       # seconds an incremental sync waits for more
+                                                   # changes after the first one
         "TIMEOUT": 60,                             # seconds per API call
         "MAX_RETRIES": 3,                          # retries of a failed call
     }
@@ -71,6 +76,9 @@ class SelzySettings:
     segment_url_max_age: int = 7 * 24 * 3600
     import_batch_size: int = MAX_IMPORT_ROWS
     import_concurrency: int = 1
+    batch_lease: float = 120.0
+    batch_attempts: int = 5
+    sync_debounce: float = 10.0
     timeout: float = 60.0
     max_retries: int = 3
 
@@ -88,6 +96,9 @@ _KNOWN = {
     "SEGMENT_URL_MAX_AGE",
     "IMPORT_BATCH_SIZE",
     "IMPORT_CONCURRENCY",
+    "BATCH_LEASE",
+    "BATCH_ATTEMPTS",
+    "SYNC_DEBOUNCE",
     "TIMEOUT",
     "MAX_RETRIES",
 }
@@ -164,6 +175,9 @@ def selzy_settings() -> SelzySettings:
         segment_url_max_age=int(raw.get("SEGMENT_URL_MAX_AGE", 7 * 24 * 3600)),
         import_batch_size=batch,
         import_concurrency=max(1, int(raw.get("IMPORT_CONCURRENCY", 1))),
+        batch_lease=max(1.0, float(raw.get("BATCH_LEASE", 120))),
+        batch_attempts=max(1, int(raw.get("BATCH_ATTEMPTS", 5))),
+        sync_debounce=max(0.0, float(raw.get("SYNC_DEBOUNCE", 10))),
         timeout=float(raw.get("TIMEOUT", 60.0)),
         max_retries=int(raw.get("MAX_RETRIES", 3)),
     )

@@ -1,14 +1,19 @@
-"""The module's background jobs: import the contacts, launch a campaign, refresh statistics.
+"""The module's background jobs: sync the contacts, launch a campaign, refresh statistics.
 
-Django only adapts here: ImportRun is the engine's CheckpointStore, querysets are its source,
-the engine (:mod:`selzy.integration`) decides batches, conversion and resumption.
+Django only adapts here: the sync ledger (:mod:`.ledger`, :mod:`.sync`) stores what the engine
+(:mod:`selzy.integration`) decides. Every job takes ids only, so any runner (a thread, Celery,
+the ``selzy_sync`` command) can carry it, and is safe to run again.
+
+- :func:`start_import` queues a run (full the first time, incremental once a full sync of the
+  source into the list has completed; or a dry run) and submits its workers;
+- :func:`run_import_job` is one worker of a run (several may share a run);
+- :func:`pause_run`, :func:`resume_run`, :func:`cancel_run` steer a run from the admin or the
+  command; :func:`scan_changes` is the periodic scan (Celery beat).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from itertools import islice
 from typing import Any
 
 from django.core import signing
@@ -17,131 +22,148 @@ from django.urls import reverse
 from django.utils import timezone
 
 from selzy import SelzyError
-from selzy.integration import (
-    Checkpoint,
-    FieldMapping,
-    ImportInterruptedError,
-    ImportTotals,
-    Rejection,
-    SelzyField,
-    SourceRecord,
-    run_import,
-)
+from selzy.integration import ImportInterruptedError
 
 from . import models as m
+from .changes import WORKER_JOB, full_sync_done
+from .changes import scan_changes as scan_source
 from .client import connected_client
 from .conf import selzy_settings
-from .sources import get_source
+from .ledger import ACTIVE
+from .sync import mapping_for, work
 from .tasks import submit
+
+__all__ = [
+    "cancel_run",
+    "launch_campaign_job",
+    "mapping_for",
+    "new_run",
+    "pause_run",
+    "refresh_stats",
+    "resume_run",
+    "run_import_job",
+    "scan_changes",
+    "start_campaign",
+    "start_import",
+]
 
 logger = logging.getLogger("selzy.django")
 
 SEGMENT_SALT = "selzy.segment"
+Kind = m.ImportRun.Kind
+Status = m.ImportRun.Status
 
 
-class RunCheckpointStore:
-    """An ImportRun as the engine's checkpoint store: progress and rejections in one transaction."""
+def new_run(
+    source_key: str,
+    list_id: int,
+    user: Any = None,
+    *,
+    kind: str | None = None,
+    dry_run: bool = False,
+) -> m.ImportRun:
+    """A run of the source into the list, not yet submitted.
 
-    def __init__(self, run: m.ImportRun) -> None:
-        self.run = run
-
-    def load(self) -> Checkpoint | None:
-        run = self.run
-        if not run.position and not run.finished:
-            return None
-        return Checkpoint(run.position, ImportTotals(**run.totals), finished=run.finished)
-
-    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
-        run = self.run
-        with transaction.atomic():
-            m.ImportRejection.objects.bulk_create(
-                [
-                    m.ImportRejection(
-                        run=run,
-                        source_id=str(r.source_id),
-                        position=r.position,
-                        stage=r.stage,
-                        code=r.code,
-                        reason=r.reason,
-                        email=r.email,
-                        phone=r.phone,
-                    )
-                    for r in rejections
-                ],
-                ignore_conflicts=True,  # a resumed run may report a row a second time
-            )
-            run.position = checkpoint.position
-            run.totals = checkpoint.totals.as_dict()
-            run.finished = checkpoint.finished
-            run.save(update_fields=["position", "totals", "finished"])
+    ``kind`` None: full until a full sync has completed, incremental afterwards (which scans
+    for changes the signals missed before it plans). An incremental run already waiting (the
+    debounce) is taken instead of a second one, and starts now.
+    """
+    if kind is None:
+        kind = Kind.INCREMENTAL if full_sync_done(source_key, list_id) else Kind.FULL
+    if kind == Kind.INCREMENTAL and not dry_run:
+        waiting = m.ImportRun.objects.filter(
+            source=source_key, list_id=list_id, kind=kind, status=Status.QUEUED, dry_run=False
+        ).first()
+        if waiting is not None:
+            waiting.not_before, waiting.scan_first = None, True
+            waiting.save(update_fields=["not_before", "scan_first"])
+            return waiting
+    return m.ImportRun.objects.create(
+        source=source_key,
+        list_id=list_id,
+        kind=kind,
+        dry_run=dry_run,
+        scan_first=kind == Kind.INCREMENTAL,
+        created_by=user,
+    )
 
 
-def mapping_for(source_key: str) -> FieldMapping:
-    rows = m.FieldMapping.objects.filter(source=source_key)
-    return FieldMapping({row.source_field: row.selzy_field for row in rows})
+def _submit_workers(run: m.ImportRun) -> None:
+    """Submit the run's workers once the transaction commits (IMPORT_CONCURRENCY of them)."""
+    many = run.kind == Kind.FULL and not run.dry_run
+    count = selzy_settings().import_concurrency if many else 1
+    run_id = run.pk
+
+    def go() -> None:
+        for _ in range(count):
+            submit(WORKER_JOB, run_id)
+
+    transaction.on_commit(go)
 
 
-def start_import(source_key: str, list_id: int, user: Any = None) -> m.ImportRun:
-    """Queue an import of the source into the list; the run's page shows its progress."""
-    run = m.ImportRun.objects.create(source=source_key, list_id=list_id, created_by=user)
-    transaction.on_commit(lambda: submit("selzy.contrib.django.jobs.run_import_job", run.pk))
+def start_import(
+    source_key: str,
+    list_id: int,
+    user: Any = None,
+    *,
+    kind: str | None = None,
+    dry_run: bool = False,
+) -> m.ImportRun:
+    """Queue a sync (or a dry run) of the source into the list; its page shows its progress."""
+    run = new_run(source_key, list_id, user, kind=kind, dry_run=dry_run)
+    _submit_workers(run)
     return run
-
-
-def _source_from(source_key: str) -> Any:
-    source = get_source(source_key)
-
-    def records(start: int) -> Iterable[SourceRecord]:
-        iterator = source.records()
-        return islice(iterator, start, None) if start else iterator
-
-    return source, records
 
 
 def run_import_job(run_id: int) -> m.ImportRun:
-    """Run (or resume) one import. Safe to call again: it continues from the checkpoint.
+    """One worker of run ``run_id``: plans it if nobody has, then sends batches until none is
+    left. Safe to run again and beside other workers; a failure is recorded on the run."""
+    return work(run_id)
 
-    A failure Selzy or the network caused is recorded on the run (status ``failed`` and the
-    error, shown on its page) rather than raised: every runner, in-request ones included,
-    then behaves the same.
-    """
-    run = m.ImportRun.objects.get(pk=run_id)
-    if run.finished:
-        return run
-    source, records = _source_from(run.source)
-    run.status = m.ImportRun.Status.RUNNING
-    run.started_at = run.started_at or timezone.now()
-    run.expected = source.queryset().count()
-    run.error = ""
-    run.save(update_fields=["status", "started_at", "expected", "error"])
-    conf = selzy_settings()
-    try:
-        with connected_client() as client:
-            selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
-            run_import(
-                client,
-                records,
-                mapping_for(run.source),
-                list_id=run.list_id,
-                selzy_fields=selzy_fields,
-                source_fields=source.fields(),
-                checkpoint_store=RunCheckpointStore(run),
-                batch_size=conf.import_batch_size,
-                concurrency=conf.import_concurrency,
-                total=run.expected,
-                keep_rejections=False,  # the store keeps them, batch by batch
+
+def scan_changes() -> dict[str, int]:
+    """The periodic scan of every source (what Celery beat runs): see :mod:`.changes`."""
+    return scan_source()
+
+
+def pause_run(run: m.ImportRun) -> bool:
+    """Workers stop after their current batch; :func:`resume_run` continues from there."""
+    return bool(
+        m.ImportRun.objects.filter(pk=run.pk, status__in=(Status.QUEUED, Status.RUNNING)).update(
+            status=Status.PAUSED
+        )
+    )
+
+
+def resume_run(run: m.ImportRun, *, submit_workers: bool = True) -> bool:
+    """Continue a paused or failed run from its pending batches (failed ones are retried)."""
+    with transaction.atomic():
+        won = m.ImportRun.objects.filter(
+            pk=run.pk, status__in=(Status.PAUSED, Status.FAILED)
+        ).update(
+            status=Status.RUNNING if run.planned else Status.QUEUED,
+            error="",
+            finished_at=None,
+            not_before=None,
+        )
+        if won:
+            run.batches.filter(status=m.ImportBatch.Status.FAILED).update(
+                status=m.ImportBatch.Status.PENDING, attempts=0
             )
-    except (SelzyError, ImportInterruptedError) as error:
-        run.status = m.ImportRun.Status.FAILED
-        run.error = str(error)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        logger.warning("Selzy import run %s failed: %s", run.pk, error)
-        return run
-    run.status = m.ImportRun.Status.COMPLETED
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "finished_at"])
-    return run
+    run.refresh_from_db()
+    if won and submit_workers:
+        _submit_workers(run)
+    return bool(won)
+
+
+def cancel_run(run: m.ImportRun) -> bool:
+    """Stop for good; the contacts it had not reached stay queued for the next sync."""
+    won = m.ImportRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+        status=Status.CANCELLED, finished_at=timezone.now()
+    )
+    if won:
+        m.ContactState.objects.filter(taken_by=run).update(taken_by=None)
+    return bool(won)
 
 
 def segment_token(source_key: str, segment: str) -> str:
@@ -188,7 +210,8 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
         run = run_import_job(campaign.import_run.pk)
         if run.status != m.ImportRun.Status.COMPLETED:
             campaign.stage = m.Campaign.Stage.FAILED
-            campaign.error = f"The contacts could not be imported: {run.error}"
+            reason = run.error or f"the import is {run.get_status_display().lower()}"
+            campaign.error = f"The contacts could not be imported: {reason}"
             campaign.save(update_fields=["stage", "error"])
             return campaign
     try:

@@ -118,23 +118,43 @@ class Message(models.Model):
 
 
 class ImportRun(models.Model):
-    """One import of the contact source into the selected list, run in the background."""
+    """One sync of the contact source into a list: planned into batches, worked in the background.
+
+    A *full* run classifies every eligible record and removes the contacts no longer eligible;
+    an *incremental* run only the contacts marked dirty since. A dry run only counts (its
+    report is in ``totals``). Progress is read from the batches (:mod:`.ledger`), never kept on
+    this row while workers run, so several workers never contend for it; ``totals``,
+    ``position`` and ``finished`` are written once, when the run ends.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+
     source = models.CharField(max_length=64)
     list_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FULL)
+    dry_run = models.BooleanField(default=False)
+    scan_first = models.BooleanField(default=False)  # incremental: scan_changes() before planning
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    expected = models.IntegerField(null=True, blank=True)  # source records, counted at start
-    position = models.IntegerField(default=0)  # source records fully done (the checkpoint)
-    totals = models.JSONField(default=dict, blank=True)  # selzy.integration.ImportTotals
+    planned = models.BooleanField(default=False)
+    not_before = models.DateTimeField(null=True, blank=True)  # debounce: start no earlier
+    expected = models.IntegerField(null=True, blank=True)  # contacts planned
+    batches_total = models.IntegerField(default=0)
+    position = models.IntegerField(default=0)  # contacts done, written when the run ends
+    totals = models.JSONField(default=dict, blank=True)  # ImportTotals + "changes", at the end
     finished = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -143,12 +163,26 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # The debounce: at most one incremental run waiting per source and list.
+            models.UniqueConstraint(
+                fields=["source", "list_id"],
+                condition=models.Q(status="queued", kind="incremental", dry_run=False),
+                name="selzy_run_one_queued_incremental",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Import #{self.pk} of {self.source} ({self.status})"
+        what = "Dry run" if self.dry_run else f"{self.get_kind_display()} sync"
+        return f"{what} #{self.pk} of {self.source} ({self.status})"
 
     def total(self, name: str) -> int:
         return int(self.totals.get(name, 0))
+
+    @property
+    def over(self) -> bool:
+        """Nothing more will happen to the run unless someone resumes it."""
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
 
     @property
     def percent(self) -> int:
@@ -157,6 +191,89 @@ class ImportRun(models.Model):
         if not self.expected:
             return 0
         return min(99, int(100 * self.position / self.expected))
+
+
+class ImportBatch(models.Model):
+    """A slice of a run (at most IMPORT_BATCH_SIZE contacts), claimed and sent by one worker.
+
+    ``source_ids`` are records to classify, ``remove_ids`` states whose record was no longer
+    eligible when planned (checked again when worked). ``offset`` numbers its contacts within
+    the run (rejections' positions).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CLAIMED = "claimed", "Claimed"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.IntegerField()
+    offset = models.IntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    source_ids = models.JSONField(default=list, blank=True)
+    remove_ids = models.JSONField(default=list, blank=True)
+    rows = models.IntegerField(default=0)  # contacts in the batch
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    totals = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        verbose_name_plural = "import batches"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="selzy_batch_number_once")
+        ]
+        indexes = [models.Index(fields=["run", "status", "number"], name="selzy_batch_claim")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.number} of run {self.run_id} ({self.status})"
+
+
+class ContactState(models.Model):
+    """What was last sent to Selzy for one source record: the sync's ledger.
+
+    ``row_hash`` is empty until the record is first sent. ``dirty`` marks a record changed
+    since (signals, the periodic scan); ``version`` is a fresh random number on every marking,
+    so a worker that read the record before a change never clears the change's mark.
+    ``unsubscribed`` contacts are left alone by every sync.
+    """
+
+    source = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=255)
+    email = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    row_hash = models.CharField(max_length=64, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    dirty = models.BooleanField(default=False, db_index=True)
+    dirty_since = models.DateTimeField(null=True, blank=True)
+    version = models.BigIntegerField(default=0)
+    unsubscribed = models.BooleanField(default=False)
+    taken_by = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="selzy_state_once")
+        ]
+        indexes = [models.Index(fields=["source", "email"], name="selzy_state_email")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id} -> {self.email or self.phone or '(not sent)'}"
+
+
+class SourceScan(models.Model):
+    """When a source was last scanned for changes that bypassed the signals."""
+
+    source = models.CharField(max_length=64, unique=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} scanned at {self.scanned_at}"
 
 
 class ImportRejection(models.Model):
@@ -174,8 +291,9 @@ class ImportRejection(models.Model):
     class Meta:
         ordering = ["run", "position"]
         constraints = [
+            # A batch sent again (its worker died after the call) reports its rows again.
             models.UniqueConstraint(
-                fields=["run", "position", "stage"], name="selzy_rejection_once"
+                fields=["run", "source_id", "stage"], name="selzy_rejection_once_per_record"
             )
         ]
 

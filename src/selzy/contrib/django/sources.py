@@ -12,16 +12,20 @@ Declared in ``SELZY["CONTACT_SOURCES"]``::
             "filter": {"consent": True},              # who is imported: lookups, or a dotted path
                                                       # of a callable(queryset) -> queryset
             "segments": {"vip": {"label": "VIP customers", "filter": {"company__isnull": False}}},
+            "updated_field": "updated_at",            # optional: a modification time the
+                                                      # periodic scan reads (bulk updates)
         }
     }
 
 Without CONTACT_SOURCES, active ``auth.User`` rows are the source. Field types are read from
 the model: text fields are string (TextField: text), numbers number, dates date, booleans bool.
+
+Records are known to the sync ledger by ``str(pk)``; primary keys must be integers or text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.db.models import OuterRef
+from django.db.models.functions import Cast
 from django.utils.module_loading import import_string
 
 from selzy.integration import SourceField, SourceRecord
@@ -66,6 +72,7 @@ class ContactSource:
     phone_field: str | None
     filter: Any
     segments: dict[str, dict[str, Any]]
+    updated_field: str | None = None
 
     def fields(self) -> list[SourceField]:
         """The offered fields with their Selzy types, for the mapping screen."""
@@ -104,6 +111,29 @@ class ContactSource:
         for row in self.queryset(segment).values("pk", *names).iterator(chunk_size=2000):
             yield SourceRecord(id=row.pop("pk"), values=row)
 
+    def records_for(self, ids: Iterable[str]) -> dict[str, SourceRecord]:
+        """The eligible records among ``ids`` (``str(pk)``), by id: one query, any order."""
+        names = list(dict.fromkeys(self.field_names))
+        rows = self.queryset().order_by().filter(pk__in=list(ids)).values("pk", *names)
+        records = {}
+        for row in rows:
+            source_id = str(row.pop("pk"))
+            records[source_id] = SourceRecord(id=source_id, values=row)
+        return records
+
+    def pk_of(self, outer: str) -> Any:
+        """An expression matching the model's pk against ``OuterRef(outer)`` (a str(pk) column).
+
+        The reference is cast to the pk's type rather than the pk to text, so the source
+        table's primary-key index serves the anti-joins of the sync ledger.
+        """
+        pk: Any = self.model._meta.pk
+        pk = getattr(pk, "target_field", pk)  # a one-to-one primary key: the related pk's type
+        ref = OuterRef(outer)
+        if isinstance(pk, models.IntegerField):  # AutoField and BigAutoField included
+            return Cast(ref, output_field=models.BigIntegerField())
+        return ref
+
     def emails(self, segment: str = "") -> Iterator[str]:
         """The addresses of a segment, for the contacts_url file."""
         if not self.email_field:
@@ -129,7 +159,8 @@ def _source(key: str, spec: dict[str, Any]) -> ContactSource:
     for extra in (email_field, phone_field):
         if extra and extra not in names:
             names.insert(0, extra)
-    for name in names:
+    updated_field = spec.get("updated_field")
+    for name in [*names, *([updated_field] if updated_field else [])]:
         try:
             model._meta.get_field(name)
         except FieldDoesNotExist:
@@ -149,6 +180,7 @@ def _source(key: str, spec: dict[str, Any]) -> ContactSource:
         phone_field=phone_field,
         filter=spec.get("filter"),
         segments=dict(spec.get("segments") or {}),
+        updated_field=updated_field,
     )
 
 
