@@ -3,7 +3,6 @@ tasks run in process (``task.apply``; the real workers are in test_celery.py).""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -163,17 +162,19 @@ def record_scan() -> None:
     SCANS.append("scanned")
 
 
-def test_scan_changes_runs_the_scan_job_named_in_tasks(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_scan_changes_runs_the_scan_job_named_in_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils.module_loading import import_string
+
     from selzy.contrib.django import celery_tasks
 
+    assert callable(import_string(tasks.SCAN_CHANGES_JOB))  # the incremental sync's scan
     monkeypatch.setattr(tasks, "SCAN_CHANGES_JOB", f"{__name__}.record_scan")
     SCANS.clear()
     celery_tasks.scan_changes.apply().get()
     assert SCANS == ["scanned"]
-    # A beat entry set up before the scan exists only logs.
-    monkeypatch.setattr(tasks, "SCAN_CHANGES_JOB", f"{__name__}.no_such_scan")
-    with caplog.at_level(logging.WARNING, logger="selzy.django"):
-        celery_tasks.scan_changes.apply().get()
-    assert "not available yet" in caplog.text
+
+
+def test_sync_worker_is_the_job_the_runs_submit() -> None:
+    from selzy.contrib.django import changes
+
+    assert tasks.SYNC_WORKER_JOB == changes.WORKER_JOB

@@ -19,15 +19,12 @@ Redis as the broker a message whose whole worker vanished comes back after the t
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery import shared_task
 from django.utils.module_loading import import_string
 
 from . import tasks
-
-logger = logging.getLogger("selzy.django")
 
 # acks_late: acknowledged once the job returned; reject_on_worker_lost: a worker process that
 # dies mid-job gives the message back instead of acknowledging it as failed.
@@ -49,10 +46,4 @@ def sync_worker(run_id: int) -> None:
 @shared_task(name="selzy.scan_changes", **_DELIVERY)
 def scan_changes() -> None:
     """Queue the contacts changed since the last scan (for Celery beat, every few minutes)."""
-    try:
-        job = import_string(tasks.SCAN_CHANGES_JOB)
-    except ImportError:
-        # Until the incremental sync ships its scan, a beat entry already in place is harmless.
-        logger.warning("selzy.scan_changes: %s is not available yet", tasks.SCAN_CHANGES_JOB)
-        return
-    job()
+    import_string(tasks.SCAN_CHANGES_JOB)()

@@ -29,7 +29,7 @@ logger = logging.getLogger("selzy.django")
 
 #: One worker of a run, ``job(run_id)``: works through the run's batches until none is left and
 #: returns; idempotent, and several may run at once for one run (each batch is claimed under a
-#: row lock). Until the ledger's claiming worker lands, the whole run in one job.
+#: row lock). Celery runs it as ``selzy.sync_worker``.
 SYNC_WORKER_JOB = "selzy.contrib.django.jobs.run_import_job"
 
 #: The periodic scan, ``job()``: queues the source rows changed since the last scan (bulk
