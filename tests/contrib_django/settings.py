@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -101,3 +102,6 @@ SELZY = {
     # Incremental syncs run at once (the immediate runner would otherwise wait 10 s).
     "SYNC_DEBOUNCE": 0,
 }
+# SELZY_TEST_SELZY: JSON merged into SELZY for a `manage.py` subprocess; the SIGKILL test points
+# it at an emulator over real HTTP: {"BASE_URL": "http://127.0.0.1:...", "CLIENT_FACTORY": null}.
+SELZY.update(json.loads(os.environ.get("SELZY_TEST_SELZY") or "{}"))

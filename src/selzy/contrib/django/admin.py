@@ -61,6 +61,7 @@ class SelzyAdmin(admin.ModelAdmin):
             ("import/", imports.new_import, "selzy_import_new"),
             ("import/<int:pk>/", imports.import_detail, "selzy_import"),
             ("import/<int:pk>/status.json", imports.import_status, "selzy_import_status"),
+            ("import/<int:pk>/control/", imports.import_control, "selzy_import_control"),
             ("webhook/register/", webhook.register_hook, "selzy_webhook_register"),
         ]
         urls = [path(route, wrap(view), name=name) for route, view, name in screens]
@@ -88,7 +89,17 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(models.ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "status", "position", "expected", "created_at", "finished_at")
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "expected",
+        "batches_total",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind", "dry_run")
     readonly_fields = [f.name for f in models.ImportRun._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -308,6 +308,17 @@ def _follow_up(run: ImportRun) -> None:
         schedule_sync(run.source)
 
 
+def prepare(run: ImportRun) -> ContactSource:
+    """Scan for missed changes (an incremental run that asks for it) and plan, once."""
+    source = get_source(run.source)
+    if run.kind == ImportRun.Kind.INCREMENTAL and run.scan_first and not run.planned:
+        from .changes import scan_changes
+
+        scan_changes(source)
+    ledger.plan(run, source, selzy_settings().import_batch_size)
+    return source
+
+
 def work(run_id: int, worker: str | None = None) -> ImportRun:
     """Be one worker of run ``run_id`` until no batch is left (or the run is paused).
 
@@ -323,12 +334,7 @@ def work(run_id: int, worker: str | None = None) -> ImportRun:
     try:
         if run.dry_run:
             return _dry_run_job(run)
-        source = get_source(run.source)
-        if run.kind == ImportRun.Kind.INCREMENTAL and run.scan_first and not run.planned:
-            from .changes import scan_changes
-
-            scan_changes(source)
-        ledger.plan(run, source, conf.import_batch_size)
+        source = prepare(run)
         with connected_client() as client:
             job = build_job(client, run, source)
             Worker(run, name, conf).loop(client, job)

@@ -1,8 +1,10 @@
-"""The import screens: start an import of the contact source now, follow it, read its outcome.
+"""The import screens: start a sync of the contact source (or a dry run), follow it, steer it,
+read its outcome.
 
-The import itself runs in the background (:func:`jobs.start_import`); its page polls
-``import_status`` while it runs and, at the end, lists the totals and every rejected row with
-a link to the source record and the reason Selzy (or the local check) gave.
+The sync itself runs in the background (:func:`jobs.start_import`); its page polls
+``import_status`` while it runs (batches done, rate, ETA), offers Pause, Resume and Cancel,
+and at the end lists the totals and every rejected row with a link to the source record and
+the reason Selzy (or the local check) gave. A dry run's page shows what a sync would do.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import jobs
+from ..ledger import Progress, progress
 from ..models import Connection, ImportRun
 from ..sources import get_source
 from ._common import IMPORT_DONE, SEND, render, require
@@ -32,9 +34,32 @@ TOTALS = [
     ("sent", "Sent to Selzy"),
     ("inserted", "Inserted"),
     ("updated", "Updated"),
+    ("deleted", "Deleted"),
     ("invalid", "Invalid"),
     ("skipped_locally", "Skipped locally"),
 ]
+
+#: What the sync found, contact by contact (SyncCounts names), for runs and dry runs alike.
+CHANGES = [
+    ("new", "New"),
+    ("updated", "Updated"),
+    ("moved", "Email changed (moved)"),
+    ("removed", "Removed"),
+    ("unchanged", "Unchanged"),
+    ("invalid", "Skipped: invalid"),
+]
+
+#: Why contacts are skipped, as the dry run and the run count them.
+SKIP_REASONS = {
+    "no_consent": "No consent (left out by the source's filter)",
+    "unsubscribed": "Unsubscribed",
+    "invalid_email": "Invalid email",
+    "invalid_phone": "Invalid phone",
+    "invalid_value": "Invalid value",
+    "no_contact": "No email or phone",
+}
+
+CONTROLS = {"pause": jobs.pause_run, "resume": jobs.resume_run, "cancel": jobs.cancel_run}
 
 
 @require(SEND)
@@ -44,7 +69,14 @@ def new_import(request: HttpRequest) -> HttpResponse:
         return early
     connection = Connection.current()
     if request.method == "POST":
-        run = jobs.start_import(connection.source, int(connection.list_id or 0), request.user)
+        action = request.POST.get("action", "start")
+        run = jobs.start_import(
+            connection.source,
+            int(connection.list_id or 0),
+            request.user,
+            kind=ImportRun.Kind.FULL if action in ("full", "dry_run") else None,
+            dry_run=action == "dry_run",
+        )
         return redirect("admin:selzy_import", pk=run.pk)
     try:
         source_label = get_source(connection.source).label
@@ -53,7 +85,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
     context = {
         "connection": connection,
         "source_label": source_label,
-        "runs": ImportRun.objects.order_by("-created_at")[:10],
+        "runs": [(run, progress(run, with_totals=False)) for run in _recent()],
     }
     return render(request, "selzy/import_new.html", "Import contacts", context, step="import")
 
@@ -62,17 +94,30 @@ def new_import(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress while the import runs; then the totals and every rejected row."""
     run = get_object_or_404(ImportRun, pk=pk)
-    if run.status == ImportRun.Status.COMPLETED:
+    if run.status == ImportRun.Status.COMPLETED and not run.dry_run:
         announce_once(request, f"import:{run.pk}", IMPORT_DONE)
     link = record_linker(run.source)
+    state = progress(run)
     page = Paginator(run.rejections.order_by("position", "stage"), REJECTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    totals = state.totals
+    changes = totals.get("counts" if run.dry_run else "changes", {})
     context = {
         "run": run,
-        "running": not _over(run),
-        "rate": rate(run),
-        "totals": [(label, run.total(name)) for name, label in TOTALS],
+        "running": not run.over and run.status != ImportRun.Status.PAUSED,
+        "progress": state,
+        "eta": _eta(state),
+        "rate": state.rate,
+        "totals": [(label, int(totals.get(name, 0))) for name, label in TOTALS],
+        "changes": [(label, int(changes.get(name, 0))) for name, label in CHANGES],
+        "skipped": [
+            (SKIP_REASONS.get(code, code), count)
+            for code, count in sorted(totals.get("skipped", {}).items())
+        ],
+        "can_pause": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
+        "can_resume": run.status in (ImportRun.Status.PAUSED, ImportRun.Status.FAILED),
+        "can_cancel": not run.over and not run.dry_run,
         "page": page,
         "rejections": [(r, link(r.source_id)) for r in page.object_list],
         "source_label": _source_label(run.source),
@@ -86,30 +131,48 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Where the run stands, for the page's polling script."""
     run = get_object_or_404(ImportRun, pk=pk)
+    state = progress(run)
     return JsonResponse(
         {
             "status": run.status,
-            "position": run.position,
+            "kind": run.kind,
+            "dry_run": run.dry_run,
+            "position": state.contacts_done if run.planned else run.position,
             "expected": run.expected,
-            "percent": run.percent,
-            "totals": run.totals,
-            "finished": _over(run),
+            "percent": 100 if run.finished else min(99, state.percent),
+            "batches_done": state.batches_done,
+            "batches_total": state.batches_total,
+            "rate": round(state.rate, 1) if state.rate else None,
+            "eta": _eta(state),
+            "totals": state.totals,
+            "finished": run.over,
             "error": run.error,
         }
     )
 
 
-def _over(run: ImportRun) -> bool:
-    """Nothing more will happen to the run: it completed or failed."""
-    return run.status in (ImportRun.Status.COMPLETED, ImportRun.Status.FAILED)
+@require_POST
+@require(SEND)
+def import_control(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pause, resume or cancel a run (POST ``action``); back to its page."""
+    run = get_object_or_404(ImportRun, pk=pk)
+    control = CONTROLS.get(request.POST.get("action", ""))
+    if control is not None:
+        control(run)
+    return redirect("admin:selzy_import", pk=run.pk)
 
 
-def rate(run: ImportRun) -> float | None:
-    """Source records per second so far (None before any progress)."""
-    if run.started_at is None or not run.position:
+def _recent() -> list[ImportRun]:
+    return list(ImportRun.objects.order_by("-created_at")[:10])
+
+
+def _eta(state: Progress) -> str | None:
+    """Time left as ``m:ss`` (or ``h:mm:ss``)."""
+    if state.eta is None:
         return None
-    seconds = ((run.finished_at or timezone.now()) - run.started_at).total_seconds()
-    return run.position / seconds if seconds > 0 else None
+    minutes, seconds = divmod(round(state.eta), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def _source_label(source_key: str) -> str:

@@ -42,6 +42,7 @@ from ..forms_sending import (
     TestEmailForm,
     attachment_too_large,
 )
+from ..ledger import progress
 from ..models import Campaign, Connection, FieldMapping, ImportRun, Message
 from ..sources import get_source
 from ._common import (
@@ -320,6 +321,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "run": run,
+        "progress": progress(run, with_totals=False) if run is not None else None,
         "confirmation": confirmation,
         "import_done": IMPORT_DONE,
         "waiting": campaign.status in WAITING_STATUSES,
