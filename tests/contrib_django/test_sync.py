@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django import db
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import now
 
@@ -31,6 +32,7 @@ from tests.contrib_django.crm.models import Lead
 from .conftest import ACCOUNT_KEY
 from .settings import SELZY
 from .test_core import map_leads
+from .test_webhooks import signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,7 +206,11 @@ def test_an_unsubscribed_contact_stays_unsubscribed_and_gets_no_opt_in(
     assert [letter for letter in emulator.outbox() if letter.kind == "optin"] == []
     # Once the ledger knows (the unsubscribe webhook), the sync leaves the contact alone:
     # not even a deletion, which would erase the unsubscription.
-    ContactState.objects.filter(source_id=str(lead.pk)).update(unsubscribed=True)
+    event = {"event_name": "unsubscribe", "email": "LEAD13@crm.example"}
+    body = signed({"login": "ID1", **event, "unsubscribed_list_ids": [list_id]}, ACCOUNT_KEY)
+    response = Client().post(reverse("admin:selzy_webhook"), body, content_type="application/json")
+    assert response.status_code == 200
+    assert ContactState.objects.get(source_id=str(lead.pk)).unsubscribed
     lead.delete()
     assert "lead13@crm.example" in in_list(emulator, list_id)
     run = ImportRun.objects.order_by("-pk").first()

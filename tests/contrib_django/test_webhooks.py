@@ -99,5 +99,5 @@ def test_register_button_calls_set_hook(
     (state,) = emulator.state_dump()["accounts"]
     (hook,) = state["hooks"]
     assert hook["url"] == "http://testserver/admin/selzy/connection/webhook/"
-    assert hook["events"] == ["campaign_status"]
+    assert hook["events"] == ["campaign_status", "unsubscribe"]
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405

@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -207,24 +207,8 @@ class Worker:
                 .values_list("source_id", "version")
             )
             changed = {i for i, v in current.items() if loaded.versions.get(i) != v}
-            synced = [
-                ContactState(
-                    source=key,
-                    source_id=str(s.source_id),
-                    email=s.email,
-                    phone=s.phone,
-                    row_hash=s.row_hash,
-                    synced_at=now,
-                    dirty=str(s.source_id) in changed,
-                )
-                for s in outcome.synced
-            ]
-            ContactState.objects.bulk_create(
-                synced,
-                update_conflicts=True,
-                unique_fields=["source", "source_id"],
-                update_fields=["email", "phone", "row_hash", "synced_at", "dirty", "taken_by"],
-            )
+            synced = {str(s.source_id) for s in outcome.synced}
+            upsert_states(key, outcome.synced, now, changed)
             removed = {str(i) for i in outcome.removed}
             states.filter(source_id__in=removed - changed).delete()
             # A record changed since we read it: its contact is gone from Selzy, yet it stays
@@ -232,7 +216,7 @@ class Worker:
             states.filter(source_id__in=removed & changed).update(
                 email="", phone="", row_hash="", synced_at=None, taken_by=None
             )
-            rest = set(ids) - removed - {s.source_id for s in synced}
+            rest = set(ids) - removed - synced
             states.filter(source_id__in=rest - changed).update(dirty=False, taken_by=None)
             states.filter(source_id__in=rest & changed).update(taken_by=None)
             # Records refused (locally or by Selzy) get a state too, never sent: the scan
@@ -252,6 +236,74 @@ class Worker:
         if time.monotonic() - self.last_heartbeat >= HEARTBEAT_EVERY:
             ImportRun.objects.filter(pk=self.run.pk).update(heartbeat_at=now)
             self.last_heartbeat = time.monotonic()
+
+
+_UPSERT_COLUMNS = (
+    "source",
+    "source_id",
+    "email",
+    "phone",
+    "row_hash",
+    "synced_at",
+    "dirty",
+    "dirty_since",
+    "version",
+    "unsubscribed",
+    "taken_by",
+)
+_UPSERT_SET = ("email", "phone", "row_hash", "synced_at", "dirty", "taken_by")
+
+
+def upsert_states(key: str, synced: Sequence[State], now: Any, changed: set[str]) -> None:
+    """Record the states now in Selzy (their dirty mark kept when a newer change came in).
+
+    The hottest write of a sync: on SQLite and PostgreSQL one ``INSERT ... ON CONFLICT DO
+    UPDATE`` run with ``executemany``, several times cheaper than ``bulk_create`` building
+    the same statement row by row; elsewhere ``bulk_create(update_conflicts=True)``.
+    """
+    if not synced:
+        return
+    db = connections[router.db_for_write(ContactState)]
+    if db.vendor not in ("sqlite", "postgresql"):
+        ContactState.objects.bulk_create(
+            [
+                ContactState(
+                    source=key,
+                    source_id=str(s.source_id),
+                    email=s.email,
+                    phone=s.phone,
+                    row_hash=s.row_hash,
+                    synced_at=now,
+                    dirty=str(s.source_id) in changed,
+                )
+                for s in synced
+            ],
+            update_conflicts=True,
+            unique_fields=["source", "source_id"],
+            update_fields=list(_UPSERT_SET),
+        )
+        return
+    meta = ContactState._meta
+    quote = db.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in _UPSERT_COLUMNS}
+    # Only quoted identifiers from the model's own metadata go into the text; values are
+    # parameters.
+    table = quote(meta.db_table)
+    names = ", ".join(column.values())
+    marks = ", ".join(["%s"] * len(column))
+    key_columns = f"{column['source']}, {column['source_id']}"
+    updates = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in _UPSERT_SET)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
+    sql += f"ON CONFLICT ({key_columns}) DO UPDATE SET {updates}"
+    at = db.ops.adapt_datetimefield_value(now)
+    rows = [
+        (key, str(s.source_id), s.email, s.phone, s.row_hash, at, str(s.source_id) in changed)
+        for s in synced
+    ]
+    defaults = (None, 0, False, None)  # dirty_since, version, unsubscribed, taken_by
+    rows = [(*row, *defaults) for row in rows]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _rejection_row(run: ImportRun, rejection: Rejection) -> ImportRejection:

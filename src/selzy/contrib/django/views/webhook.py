@@ -2,7 +2,9 @@
 
 The endpoint is public (Selzy calls it) but trusts nothing it has not verified: the body's
 ``auth`` must match the stored API key (:func:`selzy.parse_webhook`), else 403. It answers
-quickly (Selzy waits 3 s), updates the campaigns it knows, and emits
+quickly (Selzy waits 3 s), updates the campaigns it knows, notes in the sync ledger who
+unsubscribed (every later sync then leaves that contact alone: never updated, never deleted,
+which would erase the unsubscription), and emits
 :data:`selzy.contrib.django.signals.webhook_event` for the site's own handlers.
 """
 
@@ -24,13 +26,13 @@ from selzy import SelzyError, WebhookAuthError, parse_webhook
 from ..client import connected_client
 from ..conf import selzy_settings
 from ..crypto import UnreadableSecretError
-from ..models import Campaign, Connection
+from ..models import Campaign, Connection, ContactState
 from ..signals import webhook_event
 from ._common import MANAGE, missing_connection, require
 
 logger = logging.getLogger("selzy.django")
 
-HOOK_EVENTS = {"campaign_status": "*"}
+HOOK_EVENTS = {"campaign_status": "*", "unsubscribe": "*"}
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # Selzy cannot send a CSRF token; auth instead
@@ -59,6 +61,8 @@ class WebhookView(View):
         for event in events:
             if event.event_name == "campaign_status":
                 self.campaign_status(event.data)
+            elif event.event_name == "unsubscribe":
+                self.unsubscribe(event.data, connection.list_id)
             webhook_event.send(sender=type(self), event=event)
         return HttpResponse("ok", content_type="text/plain")
 
@@ -67,6 +71,19 @@ class WebhookView(View):
         campaign_id, status = data.get("campaign_id"), data.get("status")
         if isinstance(campaign_id, int | str) and str(campaign_id).isdigit() and status:
             Campaign.objects.filter(campaign_id=int(campaign_id)).update(status=str(status))
+
+    @staticmethod
+    def unsubscribe(data: dict[str, object], list_id: int | None) -> None:
+        email, lists = data.get("email"), data.get("unsubscribed_list_ids")
+        if not isinstance(email, str) or not email:
+            return
+        if isinstance(lists, list) and lists and list_id not in {_int(i) for i in lists}:
+            return  # unsubscribed from other lists only: ours may still write to them
+        ContactState.objects.filter(email__iexact=email).update(unsubscribed=True)
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 def hook_url(request: HttpRequest) -> str:
@@ -91,5 +108,8 @@ def register_hook(request: HttpRequest) -> HttpResponse:
     except SelzyError as error:
         messages.error(request, f"Selzy did not accept the webhook: {error}")
     else:
-        messages.success(request, f"Selzy will notify {url} when a campaign's status changes.")
+        messages.success(
+            request,
+            f"Selzy will notify {url} when a campaign's status changes or a contact unsubscribes.",
+        )
     return redirect("admin:selzy_connection_changelist")
