@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, models, router, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Cast
+from django.db import transaction
 from django.utils import timezone
 
 from selzy import Selzy, SelzyError
 from selzy.integration import (
     Change,
-    DryRunReport,
     FieldMapping,
     ImportJob,
     ImportTotals,
@@ -40,7 +37,6 @@ from selzy.integration import (
     SyncBatchOutcome,
     SyncCounts,
     classify,
-    dry_run,
     plan_batches,
     send_changes,
 )
@@ -208,7 +204,7 @@ class Worker:
             )
             changed = {i for i, v in current.items() if loaded.versions.get(i) != v}
             synced = {str(s.source_id) for s in outcome.synced}
-            upsert_states(key, outcome.synced, now, changed)
+            ledger.upsert_states(key, outcome.synced, now, changed)
             removed = {str(i) for i in outcome.removed}
             states.filter(source_id__in=removed - changed).delete()
             # A record changed since we read it: its contact is gone from Selzy, yet it stays
@@ -236,74 +232,6 @@ class Worker:
         if time.monotonic() - self.last_heartbeat >= HEARTBEAT_EVERY:
             ImportRun.objects.filter(pk=self.run.pk).update(heartbeat_at=now)
             self.last_heartbeat = time.monotonic()
-
-
-_UPSERT_COLUMNS = (
-    "source",
-    "source_id",
-    "email",
-    "phone",
-    "row_hash",
-    "synced_at",
-    "dirty",
-    "dirty_since",
-    "version",
-    "unsubscribed",
-    "taken_by",
-)
-_UPSERT_SET = ("email", "phone", "row_hash", "synced_at", "dirty", "taken_by")
-
-
-def upsert_states(key: str, synced: Sequence[State], now: Any, changed: set[str]) -> None:
-    """Record the states now in Selzy (their dirty mark kept when a newer change came in).
-
-    The hottest write of a sync: on SQLite and PostgreSQL one ``INSERT ... ON CONFLICT DO
-    UPDATE`` run with ``executemany``, several times cheaper than ``bulk_create`` building
-    the same statement row by row; elsewhere ``bulk_create(update_conflicts=True)``.
-    """
-    if not synced:
-        return
-    db = connections[router.db_for_write(ContactState)]
-    if db.vendor not in ("sqlite", "postgresql"):
-        ContactState.objects.bulk_create(
-            [
-                ContactState(
-                    source=key,
-                    source_id=str(s.source_id),
-                    email=s.email,
-                    phone=s.phone,
-                    row_hash=s.row_hash,
-                    synced_at=now,
-                    dirty=str(s.source_id) in changed,
-                )
-                for s in synced
-            ],
-            update_conflicts=True,
-            unique_fields=["source", "source_id"],
-            update_fields=list(_UPSERT_SET),
-        )
-        return
-    meta = ContactState._meta
-    quote = db.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in _UPSERT_COLUMNS}
-    # Only quoted identifiers from the model's own metadata go into the text; values are
-    # parameters.
-    table = quote(meta.db_table)
-    names = ", ".join(column.values())
-    marks = ", ".join(["%s"] * len(column))
-    key_columns = f"{column['source']}, {column['source_id']}"
-    updates = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in _UPSERT_SET)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
-    sql += f"ON CONFLICT ({key_columns}) DO UPDATE SET {updates}"
-    at = db.ops.adapt_datetimefield_value(now)
-    rows = [
-        (key, str(s.source_id), s.email, s.phone, s.row_hash, at, str(s.source_id) in changed)
-        for s in synced
-    ]
-    defaults = (None, 0, False, None)  # dirty_since, version, unsubscribed, taken_by
-    rows = [(*row, *defaults) for row in rows]
-    with db.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _rejection_row(run: ImportRun, rejection: Rejection) -> ImportRejection:
@@ -385,7 +313,9 @@ def work(run_id: int, worker: str | None = None) -> ImportRun:
     name = worker or ledger.worker_name()
     try:
         if run.dry_run:
-            return _dry_run_job(run)
+            from .dryrun import dry_run_job  # built on this module
+
+            return dry_run_job(run)
         source = prepare(run)
         with connected_client() as client:
             job = build_job(client, run, source)
@@ -402,69 +332,3 @@ def _wait_until(moment: Any, longest: float) -> None:
         seconds = (moment - timezone.now()).total_seconds()
         if seconds > 0:
             time.sleep(min(seconds, longest))
-
-
-# --------------------------------------------------------------------------- dry run
-
-
-def _ids_of_run(run: ImportRun, source: ContactSource) -> Iterator[str]:
-    if run.kind == ImportRun.Kind.FULL:
-        eligible = source.queryset().values_list("pk", flat=True).iterator(chunk_size=2000)
-        gone = ledger.removal_states(source).order_by("pk").values_list("source_id", flat=True)
-        return chain((str(pk) for pk in eligible), gone.iterator(chunk_size=2000))
-    dirty = ContactState.objects.filter(source=source.key, dirty=True).order_by("pk")
-    return dirty.values_list("source_id", flat=True).iterator(chunk_size=2000)
-
-
-def _pairs(source: ContactSource, ids: Iterable[str]) -> Iterator[tuple[Any, Any]]:
-    for chunk in ledger.chunked(ids, 500):
-        for _, record, state in load(source, chunk).pairs:
-            yield record, state
-
-
-def dry_run_report(run: ImportRun) -> DryRunReport:
-    """What the run would do, counted by the engine's dry run over the very pairs it would read.
-
-    ``no_consent``: rows of the model the source's filter leaves out and that were never sent
-    (those that were count as removed); ``unsubscribed``: the contacts the sync leaves alone.
-    """
-    source = get_source(run.source)
-    with connected_client() as client:
-        job = build_job(client, run, source)
-    states = ContactState.objects.filter(source=source.key, unsubscribed=True)
-    no_consent = 0
-    if run.kind == ImportRun.Kind.FULL:
-        eligible = source.queryset().order_by().values("pk")
-        known = ContactState.objects.filter(
-            source=source.key, source_id=Cast(OuterRef("pk"), models.CharField())
-        )
-        everyone = source.model._default_manager.order_by()
-        no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
-    else:
-        states = states.filter(dirty=True)
-    return dry_run(
-        job,
-        _pairs(source, _ids_of_run(run, source)),
-        no_consent=no_consent,
-        unsubscribed=states.count(),
-    )
-
-
-def _dry_run_job(run: ImportRun) -> ImportRun:
-    won = ImportRun.objects.filter(pk=run.pk, status=Run.QUEUED).update(
-        status=Run.RUNNING, started_at=timezone.now()
-    )
-    if not won:
-        run.refresh_from_db()
-        return run
-    report = dry_run_report(run)
-    ImportRun.objects.filter(pk=run.pk).update(
-        status=Run.COMPLETED,
-        finished=True,
-        finished_at=timezone.now(),
-        totals=report.as_dict(),
-        expected=report.counts.total,
-        position=report.counts.total,
-    )
-    run.refresh_from_db()
-    return run
