@@ -199,3 +199,19 @@ def test_raw_call_escape_hatch(api: Driver, server: Server) -> None:
     assert fields["ids[0]"] == "1"
     assert fields["flag"] == "1"
     assert "skipped" not in fields
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_quote_matches_the_standard_library(flavour: str, seed: int) -> None:
+    import random
+    from urllib.parse import quote_plus as stdlib_quote_plus
+
+    from selzy.client._encoding import quote_plus
+
+    rng = random.Random(seed)
+    alphabet = "aZ09 _.-~@+&=%/?#[]\\\"'<>Çéü漢字🙂\t\n\r\x00" + "".join(map(chr, range(32, 127)))
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert quote_plus(text) == stdlib_quote_plus(text), repr(text)
+    blob = bytes(rng.randrange(256) for _ in range(300))
+    assert quote_plus(blob) == stdlib_quote_plus(blob)

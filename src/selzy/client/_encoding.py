@@ -13,14 +13,34 @@ prefix and only values go through ``quote_plus``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus as _quote_bytes
 
 from selzy.protocol import DATE_FORMAT, DATETIME_FORMAT
 
 _OPEN = "%5B"
 _CLOSE = "%5D"
+
+# What quote_plus leaves alone: letters, digits and _.-~ (a space becomes "+").
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~ -]+")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join([f"%{byte:02X}" for byte in match.group().encode("utf-8")])
+
+
+def quote_plus(value: str | bytes) -> str:
+    """``urllib.parse.quote_plus``, byte for byte, faster on the usual import cell.
+
+    The stdlib one percent-encodes through a per-byte lookup; an address or a name has one or
+    two characters to escape, so a regex that visits only those does the same work in a
+    fraction of the time (the import path encodes thousands of cells a call).
+    """
+    if isinstance(value, bytes):
+        return _quote_bytes(value)
+    return _UNSAFE.sub(_escape, value).replace(" ", "+")
 
 
 def scalar_text(value: object) -> str | bytes:
