@@ -5,6 +5,7 @@ from __future__ import annotations
 import selzy
 import selzy.client
 import selzy.protocol
+import selzy.types
 
 
 def isort_style(name: str) -> tuple[int, str]:
@@ -17,7 +18,7 @@ def isort_style(name: str) -> tuple[int, str]:
 
 
 def test_all_is_sorted_and_complete() -> None:
-    for module in (selzy, selzy.client, selzy.protocol):
+    for module in (selzy, selzy.client, selzy.protocol, selzy.types):
         assert module.__all__ == sorted(module.__all__, key=isort_style), module.__name__
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"

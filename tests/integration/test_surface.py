@@ -9,17 +9,10 @@ from pathlib import Path
 
 import selzy.integration
 
+from ..test_exports import isort_style
+
 PACKAGE = Path(selzy.integration.__file__).parent
 ALLOWED_SELZY = ("selzy.client", "selzy.protocol", "selzy.types")
-
-
-def isort_style(name: str) -> tuple[int, str]:
-    """Ruff's RUF022 order: CONSTANTS, then Classes, then functions."""
-    if name.isupper():
-        return (0, name)
-    if name[0].isupper():
-        return (1, name)
-    return (2, name)
 
 
 def test_all_is_sorted_and_complete() -> None:
