@@ -252,15 +252,7 @@ def refresh_stats(campaign: m.Campaign) -> m.CampaignStats:
         campaign=campaign,
         taken_at=now,
         status=status.status,
-        total=stats.total,
-        sent=stats.sent,
-        delivered=stats.delivered,
-        read_unique=stats.read_unique,
-        read_all=stats.read_all,
-        clicked_unique=stats.clicked_unique,
-        clicked_all=stats.clicked_all,
-        unsubscribed=stats.unsubscribed,
-        spam=stats.spam,
+        **{name: getattr(stats, name) for name in m.CampaignStats.COUNTERS},
     )
     campaign.status = status.status
     campaign.refreshed_at = now

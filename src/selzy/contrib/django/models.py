@@ -360,18 +360,18 @@ class CampaignStats(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} at {self.taken_at:%Y-%m-%d %H:%M}"
 
+    #: getCampaignCommonStats' counters, each a field of the same name here.
+    COUNTERS = (
+        "total",
+        "sent",
+        "delivered",
+        "read_unique",
+        "read_all",
+        "clicked_unique",
+        "clicked_all",
+        "unsubscribed",
+        "spam",
+    )
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in (
-                "total",
-                "sent",
-                "delivered",
-                "read_unique",
-                "read_all",
-                "clicked_unique",
-                "clicked_all",
-                "unsubscribed",
-                "spam",
-            )
-        }
+        return {name: getattr(self, name) for name in self.COUNTERS}
