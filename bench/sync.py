@@ -218,7 +218,7 @@ def phase_seed(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
     from tests.contrib_django.crm.models import Lead
 
-    from selzy.contrib.django.models import Connection, FieldMapping
+    from selzy.contrib.django.models import Connection, MappedField
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -248,7 +248,7 @@ def phase_seed(args: argparse.Namespace) -> dict[str, Any]:
     connection.list_id = the_list_id()
     connection.save()
     for source_field, target in (("email", "email"), ("name", "Name")):
-        FieldMapping.objects.create(
+        MappedField.objects.create(
             source=SOURCE, source_field=source_field, selzy_field=target, selzy_type="string"
         )
     return {"seconds": round(time.perf_counter() - started, 2)}
@@ -257,7 +257,7 @@ def phase_seed(args: argparse.Namespace) -> dict[str, Any]:
 def sync_run(kind: str, workers: int, *, scan_first: bool = True) -> tuple[Any, float]:
     from selzy.contrib.django import jobs, ledger
     from selzy.contrib.django.models import Connection
-    from selzy.contrib.django.sync import work
+    from selzy.contrib.django.worker import work
 
     connection = Connection.current()
     run = jobs.new_run(SOURCE, int(connection.list_id or 0), kind=kind)

@@ -13,7 +13,7 @@ from selzy.cli._checkpoint import CheckpointFileError, JsonCheckpointStore
 from selzy.cli._csv_source import CsvSource, SourceFileError
 from selzy.cli._progress import Progress
 from selzy.cli._rejects import RejectsFile, RejectsStore
-from selzy.integration import Checkpoint, ImportTotals, Rejection
+from selzy.integration import Checkpoint, Rejection, RunTotals
 
 
 def rejection(line: int, code: str = "invalid_email") -> Rejection:
@@ -65,11 +65,11 @@ def test_checkpoint_file_round_trip_and_atomic_replace(tmp_path: Path) -> None:
     store = JsonCheckpointStore(path, {"file": "1:abc", "list": 3})
     assert store.load() is None
     store.extra["rejects"] = {"rows": 1}
-    store.save(Checkpoint(500, ImportTotals(total=500, sent=499)), [rejection(9)])
-    store.save(Checkpoint(1000, ImportTotals(total=1000, sent=998)), [rejection(700)])
+    store.save(Checkpoint(500, RunTotals(total=500, sent=499)), [rejection(9)])
+    store.save(Checkpoint(1000, RunTotals(total=1000, sent=998)), [rejection(700)])
     assert [p.name for p in tmp_path.iterdir()] == ["cp.json"]  # no temporary file left
     again = JsonCheckpointStore(path, {"file": "1:abc", "list": 3})
-    assert again.load() == Checkpoint(1000, ImportTotals(total=1000, sent=998))
+    assert again.load() == Checkpoint(1000, RunTotals(total=1000, sent=998))
     assert (again.extra, again.rejections) == ({"rejects": {"rows": 1}}, 2)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from selzy.contrib.django.models import Connection, FieldMapping
+from selzy.contrib.django.models import Connection, MappedField
 from tests.contrib_django.crm.models import Lead
 
 
@@ -28,7 +28,7 @@ def seed(api_key: str, list_id: int, count: int) -> None:
     connection.list_id, connection.source = list_id, "leads"
     connection.save()
     for field, target in (("email", "email"), ("name", "Name")):
-        FieldMapping.objects.create(
+        MappedField.objects.create(
             source="leads", source_field=field, selzy_field=target, selzy_type="string"
         )
     Lead.objects.bulk_create(

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from selzy.contrib.django import crypto, jobs
 from selzy.contrib.django.conf import selzy_settings
-from selzy.contrib.django.models import Campaign, Connection, FieldMapping, ImportRun, Message
+from selzy.contrib.django.models import Campaign, Connection, MappedField, ImportRun, Message
 from selzy.contrib.django.sources import get_source
 from selzy.emulator import Emulator, SeededAccount
 
@@ -87,7 +87,7 @@ def map_leads() -> None:
         ("email", "email", "string"),
         ("name", "Name", "string"),
     ]:
-        FieldMapping.objects.create(
+        MappedField.objects.create(
             source="leads",
             source_field=source_field,
             selzy_field=selzy_field,
@@ -106,7 +106,7 @@ def test_import_job_streams_consenting_leads_into_the_list(
     assert run.status == ImportRun.Status.COMPLETED
     consenting = sum(1 for lead in leads if lead.consent)
     assert run.expected == consenting
-    assert run.total("total") == consenting
+    assert run.summary.total == consenting
     broken = [lead for lead in leads if lead.consent and "@@" in lead.email]
     local = run.rejections.filter(stage="local")
     assert {r.source_id for r in local} == {str(lead.pk) for lead in broken}
@@ -115,7 +115,7 @@ def test_import_job_streams_consenting_leads_into_the_list(
 
     with client_for(emulator, ACCOUNT_KEY) as client:
         count = client.get_contact_count(list_id=list_id, type="address").count
-    assert count == run.total("inserted") + run.total("updated")
+    assert count == run.summary.inserted + run.summary.updated
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,5 +158,5 @@ def test_campaign_launch_imports_then_creates_with_tracking(
     emulator.advance(days=2)
     snapshot = jobs.refresh_stats(campaign)
     assert snapshot.status == "completed"
-    assert snapshot.total == campaign.import_run.total("inserted")
+    assert snapshot.total == campaign.import_run.summary.inserted
     assert snapshot.delivered > 0

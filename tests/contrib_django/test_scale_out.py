@@ -130,12 +130,12 @@ def test_redis_limiter_meters_the_module_calls_in_redis(
 def test_celery_tasks_are_acknowledged_late_and_given_back_on_worker_loss() -> None:
     from selzy.contrib.django import celery_tasks
 
-    for task in (celery_tasks.run_job, celery_tasks.sync_worker, celery_tasks.scan_changes):
+    names = {"selzy.sync_worker", "selzy.dry_run", "selzy.scan_changes", "selzy.launch_campaign"}
+    assert set(celery_tasks.TASKS) == names
+    for name, task in celery_tasks.TASKS.items():
+        assert task.name == name
         assert task.acks_late is True
         assert task.reject_on_worker_lost is True
-    assert celery_tasks.run_job.name == "selzy.run_job"
-    assert celery_tasks.sync_worker.name == "selzy.sync_worker"
-    assert celery_tasks.scan_changes.name == "selzy.scan_changes"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -146,35 +146,37 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 
     map_leads()
     run = ImportRun.objects.create(source="leads", list_id=account.list_ids["Customers"])
-    celery_tasks.sync_worker.apply(args=(run.pk,)).get()
+    worker_task = celery_tasks.TASKS["selzy.sync_worker"]
+    worker_task.apply(args=(run.pk,)).get()
     run.refresh_from_db()
     assert run.status == ImportRun.Status.COMPLETED
     totals = dict(run.totals)
-    celery_tasks.run_job.apply(args=(tasks.SYNC_WORKER_JOB, run.pk)).get()  # redelivered
+    worker_task.apply(args=(run.pk,)).get()  # redelivered
     run.refresh_from_db()
     assert run.totals == totals
 
 
-SCANS: list[str] = []
+def test_every_job_is_declared_once_with_its_task_name() -> None:
+    from selzy.contrib.django import celery_tasks, dryrun, jobs, worker
+
+    assert tasks.JOBS == {
+        "selzy.sync_worker": worker.work,
+        "selzy.dry_run": dryrun.dry_run_job,
+        "selzy.scan_changes": jobs.scan_changes,
+        "selzy.launch_campaign": jobs.launch_campaign_job,
+    }
+    for name, function in tasks.JOBS.items():
+        assert tasks.job_name(function) == name
+        assert celery_tasks.TASKS[name].__doc__ == function.__doc__
+    with pytest.raises(LookupError, match="not declared"):
+        tasks.job_name(map_leads)
 
 
-def record_scan() -> None:
-    SCANS.append("scanned")
-
-
-def test_scan_changes_runs_the_scan_job_named_in_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from django.utils.module_loading import import_string
-
+@pytest.mark.django_db
+def test_the_scan_task_runs_the_scan_job(connected: Connection, leads: list[Any]) -> None:
     from selzy.contrib.django import celery_tasks
+    from selzy.contrib.django.models import SourceScan
 
-    assert callable(import_string(tasks.SCAN_CHANGES_JOB))  # the incremental sync's scan
-    monkeypatch.setattr(tasks, "SCAN_CHANGES_JOB", f"{__name__}.record_scan")
-    SCANS.clear()
-    celery_tasks.scan_changes.apply().get()
-    assert SCANS == ["scanned"]
-
-
-def test_sync_worker_is_the_job_the_runs_submit() -> None:
-    from selzy.contrib.django import changes
-
-    assert tasks.SYNC_WORKER_JOB == changes.WORKER_JOB
+    assert not SourceScan.objects.exists()
+    celery_tasks.TASKS["selzy.scan_changes"].apply().get()
+    assert SourceScan.objects.get(source="leads").scanned_at is not None

@@ -23,7 +23,7 @@ from selzy.contrib.django.models import (
     Campaign,
     CampaignStats,
     Connection,
-    FieldMapping,
+    MappedField,
     ImportRejection,
     ImportRun,
     Message,
@@ -531,7 +531,7 @@ def test_import_lists_totals_and_every_rejected_row(
     assert status["finished"] is True
     assert status["percent"] == 100
     assert status["position"] == status["expected"] == run.expected
-    assert status["totals"]["total"] == run.total("total")
+    assert status["totals"]["total"] == run.summary.total
 
 
 @pytest.mark.django_db
@@ -561,7 +561,7 @@ def test_rejected_rows_link_to_the_source_record_admin(
         connected.list_id = account.list_ids["Customers"]
         connected.source = "users"
         connected.save()
-        FieldMapping.objects.create(
+        MappedField.objects.create(
             source="users", source_field="email", selzy_field="email", selzy_type="string"
         )
         broken = User.objects.create_user("broken", email="broken@@shop")

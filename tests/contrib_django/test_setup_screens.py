@@ -14,7 +14,7 @@ from django.contrib.messages import get_messages
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from selzy.contrib.django.models import Campaign, Connection, FieldMapping, ImportRun, Message
+from selzy.contrib.django.models import Campaign, Connection, MappedField, ImportRun, Message
 from selzy.contrib.django.views._common import (
     LIST_SELECTED,
     LOGGED_IN,
@@ -421,7 +421,7 @@ def test_a_type_mismatch_is_refused_naming_both_fields(manager: Client, emulator
         "&#x27;birthday&#x27; (date) cannot be mapped to the Selzy field &#x27;Vip&#x27; (bool)"
         in page
     )
-    assert not FieldMapping.objects.exists()
+    assert not MappedField.objects.exists()
     assert Connection.current().mapping_completed_at is None
 
 
@@ -433,14 +433,14 @@ def test_every_problem_is_shown_at_once(manager: Client) -> None:
     problems = response.context["form"].problems
     assert any("Map a source field to 'email' or 'phone'" in p for p in problems)
     assert any("'Name' is the target of both" in p for p in problems)
-    assert not FieldMapping.objects.exists()
+    assert not MappedField.objects.exists()
 
 
 @pytest.mark.usefixtures("listed")
 def test_saving_creates_new_fields_and_replaces_the_pairs(
     manager: Client, emulator: Emulator
 ) -> None:
-    FieldMapping.objects.create(
+    MappedField.objects.create(
         source="leads", source_field="notes", selzy_field="Name", selzy_type="string"
     )
     response = manager.post(
@@ -460,7 +460,7 @@ def test_saving_creates_new_fields_and_replaces_the_pairs(
     assert remote_fields(emulator) == {"Name": "string", "birthday": "date", "score": "number"}
     pairs = {
         (row.source_field, row.selzy_field, row.selzy_type)
-        for row in FieldMapping.objects.filter(source="leads")
+        for row in MappedField.objects.filter(source="leads")
     }
     assert pairs == {
         ("email", "email", "string"),

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.timezone import now
 
 from selzy.contrib.django import jobs
-from selzy.contrib.django.changes import scan_changes
 from selzy.contrib.django.ledger import progress
 from selzy.contrib.django.models import (
     Connection,
@@ -24,7 +23,7 @@ from selzy.contrib.django.models import (
     ImportRejection,
     ImportRun,
 )
-from selzy.contrib.django.sync import work
+from selzy.contrib.django.worker import work
 from selzy.emulator import Emulator, SeededAccount
 from selzy.testing import client_for
 from tests.contrib_django.crm.models import Lead
@@ -168,7 +167,7 @@ def test_deleted_and_bulk_updated_leads_are_removed_after_the_scan(
     Lead.objects.bulk_create([Lead(email="late@crm.example"), Lead(email="later@crm.example")])
     Lead.objects.filter(email="later@crm.example").update(updated_at=now() - timedelta(days=1))
     assert "lead9@crm.example" in in_list(emulator, list_id)
-    counts = scan_changes("leads")
+    counts = jobs.scan_changes()  # every source: the leads are the only one
     # modified: Renamed and late (by updated_at); missing: later (no state yet); gone: lead9.
     assert counts == {"modified": 2, "missing": 1, "gone": 1, "forgotten": 0}
     contacts = in_list(emulator, list_id)
@@ -229,12 +228,13 @@ def test_dry_run_counts_equal_what_the_following_run_does(
     dry.refresh_from_db()
     assert import_calls(emulator) == 0
     run = full_sync(ready)
-    assert dry.totals["counts"] == run.totals["changes"]
-    assert {k: v for k, v in dry.totals["skipped"].items() if k != "no_consent"} == run.totals[
-        "skipped"
-    ]
-    assert dry.totals["skipped"]["no_consent"] == sum(1 for lead in leads if not lead.consent)
-    assert dry.totals["calls"] == import_calls(emulator)
+    predicted, done = dry.summary, run.summary
+    assert predicted.changes == done.changes
+    assert {k: v for k, v in predicted.skipped.items() if k != "no_consent"} == done.skipped
+    assert predicted.skipped["no_consent"] == sum(1 for lead in leads if not lead.consent)
+    assert predicted.batches == import_calls(emulator) == done.batches
+    assert predicted.total == done.total
+    assert predicted.skipped_locally == done.skipped_locally
     # Changes the signals do not see, then a full dry run and the full run it predicts.
     Lead.objects.filter(pk__in=[leads[1].pk, leads[2].pk]).update(name="Changed")
     Lead.objects.filter(pk=leads[3].pk).update(email="moved3@crm.example")
@@ -244,8 +244,8 @@ def test_dry_run_counts_equal_what_the_following_run_does(
     dry.refresh_from_db()
     run = jobs.start_import("leads", list_id, kind="full")
     run.refresh_from_db()
-    assert dry.totals["counts"] == run.totals["changes"]
-    assert dry.totals["counts"] | {"unchanged": 0} == {
+    assert dry.summary.changes == run.summary.changes
+    assert dry.totals["changes"] | {"unchanged": 0} == {
         "new": 1,
         "updated": 2,
         "unchanged": 0,

@@ -27,7 +27,7 @@ from selzy import Selzy
 from selzy.client import NoRateLimiter
 from selzy.contrib.django import jobs
 from selzy.contrib.django.models import Connection, ImportBatch, ImportRun
-from selzy.contrib.django.sync import work
+from selzy.contrib.django.worker import work
 from selzy.emulator import Emulator, ThreadedEmulatorServer, as_httpx_handler
 from tests.client.conftest import FakeClock
 

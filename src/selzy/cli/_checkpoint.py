@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from selzy.integration import Checkpoint, ImportTotals, Rejection
+from selzy.integration import Checkpoint, Rejection, RunTotals
 
 FORMAT = "selzy-import-checkpoint/1"
 
@@ -55,7 +55,7 @@ class JsonCheckpointStore:
                 raise ValueError("not a checkpoint of selzy import")
             checkpoint = Checkpoint(
                 position=int(data["position"]),
-                totals=ImportTotals(**data["totals"]),
+                totals=RunTotals.from_dict(data["totals"]),
                 finished=bool(data["finished"]),
             )
             identity = dict(data["identity"])

@@ -24,14 +24,14 @@ from selzy.integration import (
     IntegrationError,
     SelzyField,
     ensure_fields,
-    run_import,
+    import_records,
 )
 
 from ._checkpoint import CheckpointFileError, JsonCheckpointStore
 from ._connection import connection_options, open_client
 from ._csv_mapping import MapOption, MappingOptionError, ResolvedMapping, check_columns, resolve
 from ._csv_source import CsvSource, SourceFileError, check_encoding
-from ._import_report import DryRun, print_summary
+from ._import_report import print_dry_run, print_summary
 from ._progress import Progress
 from ._rejects import RejectsFile, RejectsStore
 
@@ -192,24 +192,18 @@ def import_command(
             fields = _account_fields(client, list_id)
             resolved = resolve(options, fields, create_fields=create_fields)
             if dry_run:
-                known = (*fields, *resolved.planned_fields)
-                job = ImportJob.build(
-                    resolved.mapping,
-                    known,
-                    list_id=list_id,
-                    source_fields=resolved.source_fields,
-                )
-                DryRun(job).run(source.records()).print(planned=resolved.plan.new_fields)
+                job = _job(resolved, (*fields, *resolved.planned_fields), list_id)
+                print_dry_run(job, source.records(), planned=resolved.plan.new_fields)
                 return
             if resolved.plan.new_fields:
                 ensure_fields(client, resolved.plan)
+                fields = [SelzyField.from_api(f) for f in client.get_fields()]
             rejects_file = RejectsFile(rejects or file.with_suffix(".rejects.csv"))
             outcome = _run(
                 client,
                 source,
                 resolved,
-                None if resolved.plan.new_fields else fields,
-                list_id=list_id,
+                _job(resolved, fields, list_id),
                 concurrency=concurrency,
                 checkpoint=checkpoint,
                 rejects=rejects_file,
@@ -222,13 +216,18 @@ def import_command(
         )
 
 
+def _job(resolved: ResolvedMapping, fields: Sequence[SelzyField], list_id: int) -> ImportJob:
+    return ImportJob.build(
+        resolved.mapping, fields, list_id=list_id, source_fields=resolved.source_fields
+    )
+
+
 def _run(
     client: Selzy,
     source: CsvSource,
     resolved: ResolvedMapping,
-    fields: Sequence[SelzyField] | None,
+    job: ImportJob,
     *,
-    list_id: int,
     concurrency: int,
     checkpoint: Path | None,
     rejects: RejectsFile,
@@ -239,7 +238,7 @@ def _run(
     if checkpoint is not None:
         identity = {
             "file": source.fingerprint(),
-            "list": list_id,
+            "list": job.list_id,
             "mapping": resolved.mapping.to_dict(),
             "delimiter": source.delimiter,
             "encoding": source.encoding,
@@ -252,14 +251,11 @@ def _run(
             click.echo(f"note: rows rejected before the resume are in {state['path']}", err=True)
         rejects.path.unlink(missing_ok=True)  # a stale list from an earlier import would mislead
     with rejects, Progress(source, sys.stderr, bar=sys.stderr.isatty()) as progress:
-        return run_import(
+        return import_records(
             client,
+            job,
             source.records,
-            resolved.mapping,
-            list_id=list_id,
-            selzy_fields=fields,
-            source_fields=resolved.source_fields,
-            checkpoint_store=RejectsStore(rejects, checkpoints),
+            store=RejectsStore(rejects, checkpoints),
             concurrency=concurrency,
             on_progress=progress,
             keep_rejections=False,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import click
 
-from selzy.integration import ImportJob, ImportOutcome, NewField, Rejection, SourceRecord
-from selzy.protocol import MAX_IMPORT_ROWS
-
-_EXAMPLES = 3
+from selzy.integration import (
+    Contact,
+    ImportJob,
+    ImportOutcome,
+    NewField,
+    SourceRecord,
+    dry_run,
+)
 
 
 def print_summary(
@@ -42,40 +44,22 @@ def print_summary(
         click.echo(f"warning: {warning}", err=True)
 
 
-@dataclass
-class DryRun:
-    """Counts of what an import would do, from the same conversion the real run uses."""
-
-    job: ImportJob
-    rows: int = 0
-    sent: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[Rejection]] = field(default_factory=dict)
-
-    def run(self, records: Iterable[SourceRecord]) -> DryRun:
-        """Convert every record; nothing is sent."""
-        for position, record in enumerate(records):
-            self.rows += 1
-            row = self.job.convert(record, position)
-            if isinstance(row, Rejection):
-                self.reasons[row.code] += 1
-                kept = self.examples.setdefault(row.code, [])
-                if len(kept) < _EXAMPLES:
-                    kept.append(row)
-            else:
-                self.sent += 1
-        return self
-
-    def print(self, *, planned: Iterable[NewField]) -> None:
-        """The counts, with a few example lines per reason."""
-        calls = -(-self.sent // MAX_IMPORT_ROWS)
-        click.echo("dry run: nothing was sent")
-        for new in planned:
-            click.echo(f"would create field: {new.name} ({new.type})")
-        click.echo(f"total: {self.rows:,}")
-        click.echo(f"would send: {self.sent:,} in {calls:,} importContacts calls")
-        click.echo(f"would skip locally: {self.rows - self.sent:,}")
-        for code, count in self.reasons.most_common():
-            click.echo(f"  {code}: {count:,}")
-            for example in self.examples[code]:
-                click.echo(f"    line {example.source_id}: {example.reason}")
+def print_dry_run(
+    job: ImportJob, records: Iterable[SourceRecord], *, planned: Iterable[NewField]
+) -> None:
+    """Count what the import would do (the engine's dry run: nothing is sent) and print it,
+    with a few example lines per reason."""
+    contacts = (Contact(position, record, None) for position, record in enumerate(records))
+    report = dry_run(job, contacts)
+    totals = report.totals
+    click.echo("dry run: nothing was sent")
+    for new in planned:
+        click.echo(f"would create field: {new.name} ({new.type})")
+    click.echo(f"total: {totals.total:,}")
+    click.echo(f"would send: {totals.sent:,} in {totals.batches:,} importContacts calls")
+    click.echo(f"would skip locally: {totals.skipped_locally:,}")
+    # Most frequent first; a tie in the order the reasons were first met.
+    for code in sorted(report.examples, key=lambda code: -totals.skipped[code]):
+        click.echo(f"  {code}: {totals.skipped[code]:,}")
+        for example in report.examples[code]:
+            click.echo(f"    line {example.source_id}: {example.reason}")

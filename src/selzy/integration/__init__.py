@@ -1,16 +1,29 @@
-"""The framework-neutral integration engine: field mapping, value conversion, contact import.
+"""The framework-neutral integration engine: every host takes the same path to importContacts.
 
-It speaks to storage and UI through plain data and small Protocols, so a framework module
-(``selzy.contrib.django``) only adapts it: models as :class:`CheckpointStore`, querysets as
-sources of :class:`SourceRecord`, admin screens over :func:`validate_mapping` and
-:func:`suggest_mapping`, tasks around :func:`run_import`.
+It speaks to storage and UI through plain data and small Protocols, so a host (the Django
+module, the ``selzy import`` command, the next CMS) only adapts it:
 
-Incremental sync: a ledger of :class:`ContactState` (what was last sent per contact),
-:func:`classify` (what a record needs now), :func:`plan_batches` and :func:`send_changes` (one
-importContacts call per group, deletions and moves included), :func:`dry_run` (the same
-classification, counted).
+- mapping: :func:`suggest_mapping`, :func:`validate_mapping`, :func:`plan_fields` /
+  :func:`ensure_fields`; :class:`ImportJob` compiles a mapping into columns and a converter;
+- contacts: :func:`classify` compares a :class:`SourceRecord` with its :class:`SentState`
+  (what was last sent); :func:`plan_calls` cuts changes into calls of at most 500 rows;
+  :func:`send_changes` sends one call and maps Selzy's log back to source records;
+- hosts: :func:`sync_batch` is a ledger's per-batch step (a host with per-contact state, e.g.
+  Django), :func:`import_records` a stream's whole run with checkpoints (a CSV file);
+  :func:`dry_run` counts what either would do; every one of them adds up to :class:`RunTotals`;
+- campaigns: :func:`launch_campaign` and :func:`take_stats_snapshot`.
+
+``docs/architecture.md`` walks one contact through these modules.
 """
 
+from ._campaigns import (
+    STATS_COUNTERS,
+    CampaignLaunch,
+    StatsSnapshot,
+    launch_campaign,
+    take_stats_snapshot,
+)
+from ._changes import CHANGE_KINDS, Change, ChangeKind, SentState, classify, row_hash
 from ._convert import (
     convert_value,
     normalise_email,
@@ -53,30 +66,45 @@ from ._mapping import (
 )
 from ._names import selzy_field_name
 from ._plan import FieldPlan, NewField, ensure_fields, ensure_fields_async, plan_fields
-from ._records import (
+from ._records import Rejection, SourceRecord
+from ._send import (
+    BatchOutcome,
+    Contact,
+    NoStates,
+    StateStore,
+    plan_calls,
+    send_changes,
+    send_changes_async,
+    sync_batch,
+    sync_batch_async,
+)
+from ._stream import (
     Checkpoint,
     CheckpointStore,
-    ImportTotals,
+    ImportOutcome,
     InMemoryCheckpointStore,
-    Rejection,
-    SourceRecord,
+    ProgressCallback,
+    Source,
+    import_records,
+    import_records_async,
 )
-from ._runner import ImportOutcome, Source, run_import, run_import_async
 from ._suggest import suggest_mapping
-from ._sync import CHANGE_KINDS, Change, ChangeKind, ContactState, SyncCounts, classify, row_hash
-from ._sync_send import SyncBatchOutcome, plan_batches, send_changes, send_changes_async
-from ._window import ProgressCallback
+from ._totals import ChangeCounts, RunTotals
 
 __all__ = [
     "CHANGE_KINDS",
     "COMPATIBLE",
     "SELZY_TYPES",
+    "STATS_COUNTERS",
     "SYSTEM_TARGETS",
+    "BatchOutcome",
+    "CampaignLaunch",
     "Change",
+    "ChangeCounts",
     "ChangeKind",
     "Checkpoint",
     "CheckpointStore",
-    "ContactState",
+    "Contact",
     "DryRunReport",
     "FieldLimitError",
     "FieldMapping",
@@ -85,7 +113,6 @@ __all__ = [
     "ImportInterruptedError",
     "ImportJob",
     "ImportOutcome",
-    "ImportTotals",
     "InMemoryCheckpointStore",
     "IntegrationError",
     "InvalidValueError",
@@ -93,15 +120,18 @@ __all__ = [
     "MappingError",
     "MappingProblem",
     "NewField",
+    "NoStates",
     "ProgressCallback",
     "Rejection",
+    "RunTotals",
     "SelzyField",
     "SelzyType",
+    "SentState",
     "Source",
     "SourceField",
     "SourceRecord",
-    "SyncBatchOutcome",
-    "SyncCounts",
+    "StateStore",
+    "StatsSnapshot",
     "SystemTarget",
     "check_mapping",
     "classify",
@@ -110,20 +140,24 @@ __all__ = [
     "dry_run",
     "ensure_fields",
     "ensure_fields_async",
+    "import_records",
+    "import_records_async",
     "is_compatible",
+    "launch_campaign",
     "normalise_email",
     "normalise_phone",
     "normalise_tags",
-    "plan_batches",
+    "plan_calls",
     "plan_fields",
     "row_hash",
-    "run_import",
-    "run_import_async",
     "selzy_field_name",
     "send_changes",
     "send_changes_async",
     "suggest_mapping",
+    "sync_batch",
+    "sync_batch_async",
     "system_refusal",
+    "take_stats_snapshot",
     "to_bool",
     "to_date",
     "to_number",

@@ -1,11 +1,11 @@
-"""Dry run: what a sync would do, counted, without calling importContacts.
+"""Dry run: what a run would do, counted, without calling importContacts.
 
-It runs the very :func:`classify` the sync runs, over the same (record, state) pairs, so its
-counts are what the run then does. Skipped contacts are counted by reason: the local checks'
-codes (``invalid_email``, ``invalid_phone``, ``invalid_value``, ``no_contact``) and two the
-caller knows about, since they never reach the engine: ``no_consent`` (records the source's
-filter leaves out) and ``unsubscribed`` (contacts the caller knows unsubscribed, which a sync
-leaves alone).
+It runs the very :func:`classify` the run runs, over the same contacts, so its counts are what
+the run then does: its :class:`RunTotals` have the same fields as a real run's, with ``sent``
+the rows it would send and ``batches`` the calls they take at 500 rows a call. Contacts are
+skipped by reason: the local checks' codes (``invalid_email``, ``invalid_phone``,
+``invalid_value``, ``no_contact``), ``unsubscribed`` (left alone, as every run leaves them) and
+``no_consent``, which only the host knows (records its source's filter leaves out).
 """
 
 from __future__ import annotations
@@ -16,68 +16,57 @@ from dataclasses import dataclass, field
 
 from selzy.protocol import MAX_IMPORT_ROWS
 
+from ._changes import classify
 from ._job import ImportJob
-from ._records import SourceRecord
-from ._sync import ContactState, SyncCounts, classify
+from ._records import Rejection
+from ._send import Contact
+from ._totals import ChangeCounts, RunTotals
+
+#: Rejections kept per reason, to show what a reason means.
+EXAMPLES_PER_REASON = 3
 
 
 @dataclass(frozen=True, slots=True)
 class DryRunReport:
-    """The counts of a dry run.
+    """The counts of a dry run, and a few rejected records per reason."""
 
-    ``counts``: changes by kind (``counts.invalid`` are the records skipped by a local check);
-    ``skipped``: contacts not sent, by reason; ``rows``: importContacts rows the run needs at
-    most; ``calls``: the calls that makes at 500 rows a call.
+    totals: RunTotals
+    examples: Mapping[str, tuple[Rejection, ...]] = field(default_factory=dict)
+
+
+def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0) -> DryRunReport:
+    """Classify every contact as the run would, and count. Nothing is sent.
+
+    ``contacts`` are read lazily (memory stays flat); ``no_consent`` is the host's own count of
+    records its filter leaves out.
     """
-
-    counts: SyncCounts
-    skipped: Mapping[str, int] = field(default_factory=dict)
-    rows: int = 0
-
-    @property
-    def calls(self) -> int:
-        """importContacts calls the rows need (at most 500 rows a call)."""
-        return -(-self.rows // MAX_IMPORT_ROWS)
-
-    @property
-    def total_skipped(self) -> int:
-        """Every contact skipped, whatever the reason."""
-        return sum(self.skipped.values())
-
-    def as_dict(self) -> dict[str, object]:
-        """The report as plain data, for JSON storage."""
-        return {
-            "counts": self.counts.as_dict(),
-            "skipped": dict(self.skipped),
-            "rows": self.rows,
-            "calls": self.calls,
-        }
-
-
-def dry_run(
-    job: ImportJob,
-    pairs: Iterable[tuple[SourceRecord | None, ContactState | None]],
-    *,
-    no_consent: int = 0,
-    unsubscribed: int = 0,
-) -> DryRunReport:
-    """Classify every ``(record, state)`` pair as the sync would, and count.
-
-    ``pairs`` are read lazily (memory stays flat); a record None with its state is a contact
-    the sync removes, a state None a contact never sent. ``no_consent`` and ``unsubscribed``
-    are the caller's own counts of contacts it leaves out (see the module's docstring).
-    """
-    tally: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
-    rows = 0
-    for position, (record, state) in enumerate(pairs):
+    examples: dict[str, list[Rejection]] = {}
+    rows = unsubscribed = 0
+    for position, record, state in contacts:
+        if state is not None and state.unsubscribed:
+            unsubscribed += 1
+            continue
+        if record is None and state is None:
+            continue
         change = classify(job, record, state, position)
-        tally[change.kind] += 1
+        kinds[change.kind] += 1
         rows += change.rows
         if change.rejection is not None:
-            skipped[change.rejection.code] += 1
-    if no_consent:
-        skipped["no_consent"] += no_consent
-    if unsubscribed:
-        skipped["unsubscribed"] += unsubscribed
-    return DryRunReport(SyncCounts.from_kinds(tally), dict(sorted(skipped.items())), rows)
+            code = change.rejection.code
+            skipped[code] += 1
+            kept = examples.setdefault(code, [])
+            if len(kept) < EXAMPLES_PER_REASON:
+                kept.append(change.rejection)
+    counts = ChangeCounts.of_kinds(kinds)
+    totals = RunTotals(
+        total=counts.total,
+        sent=rows,
+        skipped_locally=counts.invalid,
+        batches=-(-rows // MAX_IMPORT_ROWS),
+        changes=counts,
+        skipped=dict(sorted(skipped.items())),
+    )
+    totals = totals.skipping("unsubscribed", unsubscribed).skipping("no_consent", no_consent)
+    return DryRunReport(totals, {code: tuple(kept) for code, kept in examples.items()})

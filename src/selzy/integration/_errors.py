@@ -20,7 +20,7 @@ from selzy.client import SelzyError
 
 if TYPE_CHECKING:
     from ._mapping import MappingProblem
-    from ._runner import ImportOutcome
+    from ._stream import ImportOutcome
 
 
 class IntegrationError(SelzyError):

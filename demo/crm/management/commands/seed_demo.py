@@ -158,7 +158,7 @@ class Command(BaseCommand):
                     selzy_models.Campaign,
                     selzy_models.Message,
                     selzy_models.ImportRun,
-                    selzy_models.FieldMapping,
+                    selzy_models.MappedField,
                     selzy_models.Connection,
                 )
             )

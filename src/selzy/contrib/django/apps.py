@@ -13,7 +13,7 @@ class SelzyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
-        from .changes import connect_signals
+        from .receivers import connect_signals
 
         # Creates, updates and deletes of every source model queue an incremental sync.
         connect_signals()

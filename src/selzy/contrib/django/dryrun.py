@@ -1,8 +1,8 @@
-"""Dry run: what a sync would do, counted by the engine over the very pairs the sync reads.
+"""Dry run: what a sync would do, counted by the engine over the very contacts the sync reads.
 
-The pairs come from the same :func:`.sync.load` the workers use (states first, then records
-through the source's eligible queryset), in the same order the planner would put them in
-batches, and :func:`selzy.integration.dry_run` classifies them with the sync's own
+The contacts come from the same :func:`.states.read_batch` the workers use (states first, then
+records through the source's eligible queryset), in the same order the planner would put them
+in batches, and :func:`selzy.integration.dry_run` classifies them with the sync's own
 :func:`~selzy.integration.classify`: the counts are what the run then does.
 """
 
@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import chain
-from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from selzy.integration import DryRunReport, dry_run
+from selzy import SelzyError
+from selzy.integration import Contact, DryRunReport, dry_run
 
 from . import ledger
-from .client import connected_client
+from .client import NotConnectedError, connected_client
 from .models import ContactState, ImportRun
 from .sources import ContactSource, get_source
-from .sync import build_job, load
+from .states import read_batch
+from .tasks import job
+from .worker import build_job, fail_run
 
 Run = ImportRun.Status
 
@@ -37,22 +40,22 @@ def _ids_of_run(run: ImportRun, source: ContactSource) -> Iterator[str]:
     return dirty.values_list("source_id", flat=True).iterator(chunk_size=2000)
 
 
-def _pairs(source: ContactSource, ids: Iterable[str]) -> Iterator[tuple[Any, Any]]:
+def _contacts(source: ContactSource, ids: Iterable[str]) -> Iterator[Contact]:
+    offset = 0
     for chunk in ledger.chunked(ids, 500):
-        for _, record, state in load(source, chunk).pairs:
-            yield record, state
+        yield from read_batch(source, chunk, offset).contacts
+        offset += len(chunk)
 
 
 def dry_run_report(run: ImportRun) -> DryRunReport:
-    """What the run would do, counted by the engine's dry run over the very pairs it would read.
+    """What the run would do, counted by the engine's dry run over the very contacts it reads.
 
     ``no_consent``: rows of the model the source's filter leaves out and that were never sent
-    (those that were count as removed); ``unsubscribed``: the contacts the sync leaves alone.
+    (those that were count as removed).
     """
     source = get_source(run.source)
     with connected_client() as client:
         job = build_job(client, run, source)
-    states = ContactState.objects.filter(source=source.key, unsubscribed=True)
     no_consent = 0
     if run.kind == ImportRun.Kind.FULL:
         eligible = source.queryset().order_by().values("pk")
@@ -61,32 +64,31 @@ def dry_run_report(run: ImportRun) -> DryRunReport:
         )
         everyone = source.model._default_manager.order_by()
         no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
-    else:
-        states = states.filter(dirty=True)
-    return dry_run(
-        job,
-        _pairs(source, _ids_of_run(run, source)),
-        no_consent=no_consent,
-        unsubscribed=states.count(),
-    )
+    return dry_run(job, _contacts(source, _ids_of_run(run, source)), no_consent=no_consent)
 
 
-def dry_run_job(run: ImportRun) -> ImportRun:
-    """Run a dry run: count, store the report in ``totals``, complete."""
-    won = ImportRun.objects.filter(pk=run.pk, status=Run.QUEUED).update(
+@job("selzy.dry_run")
+def dry_run_job(run_id: int) -> ImportRun:
+    """Run a dry run: count, store the report's totals, complete. Idempotent."""
+    won = ImportRun.objects.filter(pk=run_id, status=Run.QUEUED, dry_run=True).update(
         status=Run.RUNNING, started_at=timezone.now()
     )
+    run = ImportRun.objects.get(pk=run_id)
     if not won:
+        return run
+    try:
+        report = dry_run_report(run)
+    except (SelzyError, NotConnectedError, ImproperlyConfigured) as error:
+        fail_run(run_id, str(error))
         run.refresh_from_db()
         return run
-    report = dry_run_report(run)
     ImportRun.objects.filter(pk=run.pk).update(
         status=Run.COMPLETED,
         finished=True,
         finished_at=timezone.now(),
-        totals=report.as_dict(),
-        expected=report.counts.total,
-        position=report.counts.total,
+        totals=report.totals.as_dict(),
+        expected=report.totals.total,
+        position=report.totals.total,
     )
     run.refresh_from_db()
     return run

@@ -1,14 +1,17 @@
-"""The module's background jobs: sync the contacts, launch a campaign, refresh statistics.
+"""The module's jobs and run controls: sync the contacts, launch a campaign, refresh statistics.
 
-Django only adapts here: the sync ledger (:mod:`.ledger`, :mod:`.sync`) stores what the engine
-(:mod:`selzy.integration`) decides. Every job takes ids only, so any runner (a thread, Celery,
-the ``selzy_sync`` command) can carry it, and is safe to run again.
+Django only adapts here: the engine (:mod:`selzy.integration`) decides, the ledger
+(:mod:`.ledger`, :mod:`.states`) and the models store what it returns. Every job takes ids only,
+so any runner (a thread, Celery, the ``selzy_sync`` command) can carry it, and is safe to run
+again.
 
 - :func:`start_import` queues a run (full the first time, incremental once a full sync of the
-  source into the list has completed; or a dry run) and submits its workers;
-- :func:`run_import_job` is one worker of a run (several may share a run);
+  source into the list has completed; or a dry run) and submits its workers
+  (:func:`.worker.work`, :func:`.dryrun.dry_run_job`);
 - :func:`pause_run`, :func:`resume_run`, :func:`cancel_run` steer a run from the admin or the
-  command; :func:`scan_changes` is the periodic scan (Celery beat).
+  command; :func:`scan_changes` is the periodic scan (Celery beat);
+- :func:`start_campaign` queues :func:`launch_campaign_job`; :func:`refresh_stats` keeps a
+  statistics snapshot.
 """
 
 from __future__ import annotations
@@ -22,26 +25,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from selzy import SelzyError
-from selzy.integration import ImportInterruptedError
+from selzy.integration import launch_campaign, take_stats_snapshot
 
 from . import models as m
-from .changes import WORKER_JOB, full_sync_done
-from .changes import scan_changes as scan_source
+from .changes import full_sync_done, scan_source
 from .client import connected_client
 from .conf import selzy_settings
+from .dryrun import dry_run_job
 from .ledger import ACTIVE
-from .sync import mapping_for, work
-from .tasks import submit
+from .receivers import configured_sources
+from .tasks import job, submit
+from .worker import schedule_sync, work
 
 __all__ = [
     "cancel_run",
     "launch_campaign_job",
-    "mapping_for",
     "new_run",
     "pause_run",
     "refresh_stats",
     "resume_run",
-    "run_import_job",
     "scan_changes",
     "start_campaign",
     "start_import",
@@ -90,13 +92,16 @@ def new_run(
 
 def _submit_workers(run: m.ImportRun) -> None:
     """Submit the run's workers once the transaction commits (IMPORT_CONCURRENCY of them)."""
-    many = run.kind == Kind.FULL and not run.dry_run
-    count = selzy_settings().import_concurrency if many else 1
+    if run.dry_run:
+        function, count = dry_run_job, 1
+    else:
+        many = run.kind == Kind.FULL
+        function, count = work, selzy_settings().import_concurrency if many else 1
     run_id = run.pk
 
     def go() -> None:
         for _ in range(count):
-            submit(WORKER_JOB, run_id)
+            submit(function, run_id)
 
     transaction.on_commit(go)
 
@@ -115,15 +120,20 @@ def start_import(
     return run
 
 
-def run_import_job(run_id: int) -> m.ImportRun:
-    """One worker of run ``run_id``: plans it if nobody has, then sends batches until none is
-    left. Safe to run again and beside other workers; a failure is recorded on the run."""
-    return work(run_id)
-
-
+@job("selzy.scan_changes")
 def scan_changes() -> dict[str, int]:
-    """The periodic scan of every source (what Celery beat runs): see :mod:`.changes`."""
-    return scan_source()
+    """The periodic scan of every source (Celery beat runs it): mark what changed without a
+    signal (:func:`.changes.scan_source`) and queue the incremental syncs it calls for.
+
+    Returns how many contacts were marked, by reason, over every source."""
+    totals: dict[str, int] = {}
+    for source in configured_sources():
+        counts = scan_source(source)
+        if counts["modified"] or counts["missing"] or counts["gone"]:
+            schedule_sync(source.key)
+        for reason, count in counts.items():
+            totals[reason] = totals.get(reason, 0) + count
+    return totals
 
 
 def pause_run(run: m.ImportRun) -> bool:
@@ -196,18 +206,17 @@ def start_campaign(campaign: m.Campaign, site_url: str | None = None) -> None:
     campaign.import_run = run
     campaign.save(update_fields=["import_run"])
     site = site_url or selzy_settings().site_url or ""
-    transaction.on_commit(
-        lambda: submit("selzy.contrib.django.jobs.launch_campaign_job", campaign.pk, site)
-    )
+    transaction.on_commit(lambda: submit(launch_campaign_job, campaign.pk, site))
 
 
+@job("selzy.launch_campaign")
 def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
     """Import the contacts, then create the campaign with read and link tracking on."""
     campaign = m.Campaign.objects.select_related("message", "import_run").get(pk=campaign_id)
     if campaign.campaign_id:
         return campaign  # already created: never twice
     if campaign.import_run is not None:
-        run = run_import_job(campaign.import_run.pk)
+        run = work(campaign.import_run.pk)
         if run.status != m.ImportRun.Status.COMPLETED:
             campaign.stage = m.Campaign.Stage.FAILED
             reason = run.error or f"the import is {run.get_status_display().lower()}"
@@ -220,14 +229,13 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
             source_key = campaign.import_run.source if campaign.import_run else ""
             contacts_url = segment_url(source_key, campaign.segment, site_url)
         with connected_client() as client:
-            created = client.create_campaign(
+            created = launch_campaign(
+                client,
                 message_id=campaign.message.message_id,
                 start_time=None if campaign.send_now else campaign.start_time,
-                track_read=True,
-                track_links=True,
                 contacts_url=contacts_url,
             )
-    except (SelzyError, ImportInterruptedError) as error:
+    except SelzyError as error:
         campaign.stage = m.Campaign.Stage.FAILED
         campaign.error = str(error)
         campaign.save(update_fields=["stage", "error"])
@@ -245,16 +253,11 @@ def refresh_stats(campaign: m.Campaign) -> m.CampaignStats:
     if not campaign.campaign_id:
         raise ValueError("The campaign has not been created in Selzy yet")
     with connected_client() as client:
-        status = client.get_campaign_status(campaign_id=campaign.campaign_id)
-        stats = client.get_campaign_common_stats(campaign_id=campaign.campaign_id)
-    now = timezone.now()
+        taken = take_stats_snapshot(client, campaign.campaign_id, now=timezone.now)
     snapshot = m.CampaignStats.objects.create(
-        campaign=campaign,
-        taken_at=now,
-        status=status.status,
-        **{name: getattr(stats, name) for name in m.CampaignStats.COUNTERS},
+        campaign=campaign, taken_at=taken.taken_at, status=taken.status, **taken.counters
     )
-    campaign.status = status.status
-    campaign.refreshed_at = now
+    campaign.status = taken.status
+    campaign.refreshed_at = taken.taken_at
     campaign.save(update_fields=["status", "refreshed_at"])
     return snapshot

@@ -1,6 +1,7 @@
-"""The sync ledger's storage: a run planned into batches, batches claimed by workers, progress.
+"""The sync ledger's runs: a run planned into batches, batches claimed by workers, progress.
 
-Only storage lives here (the engine, :mod:`selzy.integration`, decides what each contact needs).
+Only storage lives here (the engine, :mod:`selzy.integration`, decides what each contact needs;
+the per-contact states are in :mod:`.states`).
 
 Claiming is safe with any number of workers (threads, processes, Celery workers on several
 machines): on PostgreSQL the next batch is taken with ``SELECT ... FOR UPDATE SKIP LOCKED``;
@@ -18,23 +19,23 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, connections, router, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from selzy.integration import ContactState as State
+from selzy.integration import RunTotals
 
 from .models import ContactState, ImportBatch, ImportRun
 from .sources import ContactSource
 
 Run = ImportRun.Status
-Batch = ImportBatch.Status
+BatchStatus = ImportBatch.Status
 #: Runs whose batches may still be worked; a dirty contact taken by one stays with it.
 ACTIVE = (Run.QUEUED, Run.RUNNING, Run.PAUSED)
 FLUSH_EVERY = 20  # planned batches written per INSERT: memory stays flat for millions of rows
@@ -50,44 +51,32 @@ def worker_name() -> str:
 
 
 class _Planner:
-    """Cuts a stream of ids into batches of ``size`` and writes them a few at a time."""
+    """Writes a stream of ids as the run's batches of ``size``, a few batches per INSERT."""
 
     def __init__(self, run: ImportRun, size: int) -> None:
         self.run, self.size = run, size
         self.number = self.offset = 0
-        self.ids: list[str] = []
-        self.pending: list[ImportBatch] = []
 
     def add(self, ids: Iterable[Any], *, remove: bool = False) -> None:
-        for source_id in ids:
-            self.ids.append(str(source_id))
-            if len(self.ids) >= self.size:
-                self.cut(remove=remove)
-        self.cut(remove=remove)  # removals never share a batch with records
-        self.flush()
-
-    def cut(self, *, remove: bool) -> None:
-        if self.ids:
-            ids, self.ids = self.ids, []
-            self.pending.append(
+        """Cut ``ids`` into batches (removals never share a batch with records) and write them."""
+        pending: list[ImportBatch] = []
+        for chunk in chunked((str(source_id) for source_id in ids), self.size):
+            pending.append(
                 ImportBatch(
                     run=self.run,
                     number=self.number,
                     offset=self.offset,
-                    source_ids=[] if remove else ids,
-                    remove_ids=ids if remove else [],
-                    rows=len(ids),
+                    source_ids=[] if remove else chunk,
+                    remove_ids=chunk if remove else [],
+                    rows=len(chunk),
                 )
             )
             self.number += 1
-            self.offset += len(ids)
-        if len(self.pending) >= FLUSH_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            ImportBatch.objects.bulk_create(self.pending)
-            self.pending = []
+            self.offset += len(chunk)
+            if len(pending) >= FLUSH_EVERY:
+                ImportBatch.objects.bulk_create(pending)
+                pending = []
+        ImportBatch.objects.bulk_create(pending)
 
 
 def removal_states(source: ContactSource) -> Any:
@@ -139,7 +128,7 @@ def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
 def _claimable(run_id: int, lease: float) -> Any:
     expired = timezone.now() - timedelta(seconds=lease)
     return ImportBatch.objects.filter(run_id=run_id).filter(
-        Q(status=Batch.PENDING) | Q(status=Batch.CLAIMED, claimed_at__lt=expired)
+        Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.CLAIMED, claimed_at__lt=expired)
     )
 
 
@@ -151,7 +140,11 @@ def claim(run_id: int, worker: str, lease: float) -> ImportBatch | None:
             batch = candidates.select_for_update(skip_locked=True).first()
             if batch is None:
                 return None
-            batch.status, batch.claimed_by, batch.claimed_at = Batch.CLAIMED, worker, timezone.now()
+            batch.status, batch.claimed_by, batch.claimed_at = (
+                BatchStatus.CLAIMED,
+                worker,
+                timezone.now(),
+            )
             batch.save(update_fields=["status", "claimed_by", "claimed_at"])
             return batch
     while True:
@@ -159,7 +152,7 @@ def claim(run_id: int, worker: str, lease: float) -> ImportBatch | None:
         if seen is None:
             return None
         won = ImportBatch.objects.filter(**seen).update(
-            status=Batch.CLAIMED, claimed_by=worker, claimed_at=timezone.now()
+            status=BatchStatus.CLAIMED, claimed_by=worker, claimed_at=timezone.now()
         )
         if won:
             return ImportBatch.objects.get(pk=seen["pk"])
@@ -181,14 +174,14 @@ def release_dead_claims(run_id: int) -> int:
     host = socket.gethostname()
     released = 0
     claimed = ImportBatch.objects.filter(
-        run_id=run_id, status=Batch.CLAIMED, claimed_by__startswith=f"{host}:"
+        run_id=run_id, status=BatchStatus.CLAIMED, claimed_by__startswith=f"{host}:"
     ).values_list("pk", "claimed_by")
     for pk, owner in claimed:
         pid = owner.split(":")[1]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             released += ImportBatch.objects.filter(
-                pk=pk, status=Batch.CLAIMED, claimed_by=owner
-            ).update(status=Batch.PENDING, claimed_by="", claimed_at=None)
+                pk=pk, status=BatchStatus.CLAIMED, claimed_by=owner
+            ).update(status=BatchStatus.PENDING, claimed_by="", claimed_at=None)
     return released
 
 
@@ -196,8 +189,8 @@ def give_back(batch: ImportBatch, worker: str, error: str, max_attempts: int) ->
     """A batch whose call failed: pending again, or failed for good. True when it gave up."""
     attempts = batch.attempts + 1
     gave_up = attempts >= max_attempts
-    ImportBatch.objects.filter(pk=batch.pk, status=Batch.CLAIMED, claimed_by=worker).update(
-        status=Batch.FAILED if gave_up else Batch.PENDING,
+    ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.CLAIMED, claimed_by=worker).update(
+        status=BatchStatus.FAILED if gave_up else BatchStatus.PENDING,
         attempts=attempts,
         error=error[:2000],
         claimed_by="",
@@ -206,90 +199,13 @@ def give_back(batch: ImportBatch, worker: str, error: str, max_attempts: int) ->
     return gave_up
 
 
-# --------------------------------------------------------------------------- states
-
-
-_UPSERT_COLUMNS = (
-    "source",
-    "source_id",
-    "email",
-    "phone",
-    "row_hash",
-    "synced_at",
-    "dirty",
-    "dirty_since",
-    "version",
-    "unsubscribed",
-    "taken_by",
-)
-_UPSERT_SET = ("email", "phone", "row_hash", "synced_at", "dirty", "taken_by")
-
-
-def upsert_states(key: str, synced: Sequence[State], now: Any, changed: set[str]) -> None:
-    """Record the states now in Selzy (their dirty mark kept when a newer change came in).
-
-    The hottest write of a sync: on SQLite and PostgreSQL one ``INSERT ... ON CONFLICT DO
-    UPDATE`` run with ``executemany``, several times cheaper than ``bulk_create`` building
-    the same statement row by row; elsewhere ``bulk_create(update_conflicts=True)``.
-    """
-    if not synced:
-        return
-    db = connections[router.db_for_write(ContactState)]
-    if db.vendor not in ("sqlite", "postgresql"):
-        ContactState.objects.bulk_create(
-            [
-                ContactState(
-                    source=key,
-                    source_id=str(s.source_id),
-                    email=s.email,
-                    phone=s.phone,
-                    row_hash=s.row_hash,
-                    synced_at=now,
-                    dirty=str(s.source_id) in changed,
-                )
-                for s in synced
-            ],
-            update_conflicts=True,
-            unique_fields=["source", "source_id"],
-            update_fields=list(_UPSERT_SET),
-        )
-        return
-    meta = ContactState._meta
-    quote = db.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in _UPSERT_COLUMNS}
-    # Only quoted identifiers from the model's own metadata go into the text; values are
-    # parameters.
-    table = quote(meta.db_table)
-    names = ", ".join(column.values())
-    marks = ", ".join(["%s"] * len(column))
-    key_columns = f"{column['source']}, {column['source_id']}"
-    updates = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in _UPSERT_SET)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
-    sql += f"ON CONFLICT ({key_columns}) DO UPDATE SET {updates}"
-    at = db.ops.adapt_datetimefield_value(now)
-    rows = [
-        (key, str(s.source_id), s.email, s.phone, s.row_hash, at, str(s.source_id) in changed)
-        for s in synced
-    ]
-    defaults = (None, 0, False, None)  # dirty_since, version, unsubscribed, taken_by
-    rows = [(*row, *defaults) for row in rows]
-    with db.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 # --------------------------------------------------------------------------- progress
 
 
-def add_totals(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Sum JSON totals key by key (nested dicts too)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        for key, value in item.items():
-            if isinstance(value, Mapping):
-                out[key] = add_totals([out.get(key, {}), value])
-            elif isinstance(value, int | float):
-                out[key] = out.get(key, 0) + value
-    return out
+def run_totals(run: ImportRun) -> RunTotals:
+    """The totals of the run's done batches, added up."""
+    done = run.batches.filter(status=BatchStatus.DONE).values_list("totals", flat=True)
+    return RunTotals.sum(RunTotals.from_dict(t) for t in done.iterator(chunk_size=500))
 
 
 @dataclass(frozen=True)
@@ -303,7 +219,7 @@ class Progress:
     contacts_total: int = 0
     rate: float | None = None  # contacts per second
     eta: float | None = None  # seconds left at that rate
-    totals: dict[str, Any] = field(default_factory=dict)
+    totals: RunTotals = field(default_factory=RunTotals)
 
     @property
     def percent(self) -> int:
@@ -315,30 +231,31 @@ class Progress:
 def progress(run: ImportRun, *, with_totals: bool = True) -> Progress:
     """The run's progress: batches and contacts done, rate, ETA and the totals so far."""
     if run.dry_run or not run.planned:
-        return Progress(totals=dict(run.totals))
+        return Progress(totals=run.summary)
     by_status = {
         row["status"]: row
         for row in run.batches.values("status").annotate(n=Count("id"), rows=Sum("rows"))
     }
-    done = by_status.get(Batch.DONE, {})
+    done = by_status.get(BatchStatus.DONE, {})
     contacts_done = int(done.get("rows") or 0)
     contacts_total = int(run.expected or 0)
     rate = eta = None
-    last = run.batches.filter(status=Batch.DONE).order_by("-done_at").values("done_at").first()
+    last = (
+        run.batches.filter(status=BatchStatus.DONE).order_by("-done_at").values("done_at").first()
+    )
     if run.started_at and last and last["done_at"] and contacts_done:
         end = last["done_at"] if run.over or run.status == Run.PAUSED else timezone.now()
         seconds = (end - run.started_at).total_seconds()
         rate = contacts_done / seconds if seconds > 0 else None
         if rate and not run.over:
             eta = max(0.0, (contacts_total - contacts_done) / rate)
-    totals = dict(run.totals) if run.finished else {}
+    totals = run.summary if run.finished else RunTotals()
     if with_totals and not run.finished:
-        done_totals = run.batches.filter(status=Batch.DONE).values_list("totals", flat=True)
-        totals = add_totals(done_totals.iterator(chunk_size=500))
+        totals = run_totals(run)
     return Progress(
         batches_done=int(done.get("n") or 0),
         batches_total=run.batches_total,
-        batches_failed=int(by_status.get(Batch.FAILED, {}).get("n") or 0),
+        batches_failed=int(by_status.get(BatchStatus.FAILED, {}).get("n") or 0),
         contacts_done=contacts_done,
         contacts_total=contacts_total,
         rate=rate,

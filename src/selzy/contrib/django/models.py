@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from selzy.integration import STATS_COUNTERS, RunTotals
+
 from . import crypto
 
 
@@ -71,8 +73,8 @@ class Connection(models.Model):
         return f"<Connection login={self.login!r} key={self.masked_key!r}>"
 
 
-class FieldMapping(models.Model):
-    """One source field sent to one Selzy field (or to ``email``/``phone``)."""
+class MappedField(models.Model):
+    """One row of the mapping: a source field sent to one Selzy field (or ``email``/``phone``)."""
 
     source = models.CharField(max_length=64)
     source_field = models.CharField(max_length=100)
@@ -150,7 +152,7 @@ class ImportRun(models.Model):
     expected = models.IntegerField(null=True, blank=True)  # contacts planned
     batches_total = models.IntegerField(default=0)
     position = models.IntegerField(default=0)  # contacts done, written when the run ends
-    totals = models.JSONField(default=dict, blank=True)  # ImportTotals + "changes", at the end
+    totals = models.JSONField(default=dict, blank=True)  # RunTotals.as_dict(), at the end
     finished = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -176,21 +178,15 @@ class ImportRun(models.Model):
         what = "Dry run" if self.dry_run else f"{self.get_kind_display()} sync"
         return f"{what} #{self.pk} of {self.source} ({self.status})"
 
-    def total(self, name: str) -> int:
-        return int(self.totals.get(name, 0))
+    @property
+    def summary(self) -> RunTotals:
+        """``totals`` as the engine's typed :class:`~selzy.integration.RunTotals`."""
+        return RunTotals.from_dict(self.totals)
 
     @property
     def over(self) -> bool:
         """Nothing more will happen to the run unless someone resumes it."""
         return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
-
-    @property
-    def percent(self) -> int:
-        if self.finished:
-            return 100
-        if not self.expected:
-            return 0
-        return min(99, int(100 * self.position / self.expected))
 
 
 class ImportBatch(models.Model):
@@ -361,17 +357,7 @@ class CampaignStats(models.Model):
         return f"{self.campaign} at {self.taken_at:%Y-%m-%d %H:%M}"
 
     #: getCampaignCommonStats' counters, each a field of the same name here.
-    COUNTERS = (
-        "total",
-        "sent",
-        "delivered",
-        "read_unique",
-        "read_all",
-        "clicked_unique",
-        "clicked_all",
-        "unsubscribed",
-        "spam",
-    )
+    COUNTERS = STATS_COUNTERS
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.COUNTERS}

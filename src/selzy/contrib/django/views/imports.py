@@ -28,7 +28,7 @@ from .sending import announce_once, setup_redirect
 
 REJECTIONS_PER_PAGE = 100
 
-#: The totals shown at the end, in this order: (ImportTotals name, label).
+#: The totals shown at the end, in this order: (RunTotals name, label).
 TOTALS = [
     ("total", "Total"),
     ("sent", "Sent to Selzy"),
@@ -39,7 +39,7 @@ TOTALS = [
     ("skipped_locally", "Skipped locally"),
 ]
 
-#: What the sync found, contact by contact (SyncCounts names), for runs and dry runs alike.
+#: What the sync found, contact by contact (ChangeCounts names), for runs and dry runs alike.
 CHANGES = [
     ("new", "New"),
     ("updated", "Updated"),
@@ -102,18 +102,16 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page")
     )
     totals = state.totals
-    changes = totals.get("counts" if run.dry_run else "changes", {})
     context = {
         "run": run,
         "running": not run.over and run.status != ImportRun.Status.PAUSED,
         "progress": state,
         "eta": _eta(state),
         "rate": state.rate,
-        "totals": [(label, int(totals.get(name, 0))) for name, label in TOTALS],
-        "changes": [(label, int(changes.get(name, 0))) for name, label in CHANGES],
+        "totals": [(label, getattr(totals, name)) for name, label in TOTALS],
+        "changes": [(label, getattr(totals.changes, name)) for name, label in CHANGES],
         "skipped": [
-            (SKIP_REASONS.get(code, code), count)
-            for code, count in sorted(totals.get("skipped", {}).items())
+            (SKIP_REASONS.get(code, code), count) for code, count in sorted(totals.skipped.items())
         ],
         "can_pause": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
         "can_resume": run.status in (ImportRun.Status.PAUSED, ImportRun.Status.FAILED),
@@ -144,7 +142,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
             "batches_total": state.batches_total,
             "rate": round(state.rate, 1) if state.rate else None,
             "eta": _eta(state),
-            "totals": state.totals,
+            "totals": state.totals.as_dict(),
             "finished": run.over,
             "error": run.error,
         }

@@ -43,7 +43,7 @@ from ..forms_sending import (
     attachment_too_large,
 )
 from ..ledger import progress
-from ..models import Campaign, Connection, FieldMapping, ImportRun, Message
+from ..models import Campaign, Connection, ImportRun, MappedField, Message
 from ..sources import get_source
 from ._common import (
     CAMPAIGN_SCHEDULED,
@@ -96,7 +96,7 @@ def setup_redirect(request: HttpRequest, *, need_mapping: bool = False) -> HttpR
         messages.warning(request, "Select a list to import contacts or create a new one first.")
         return redirect("admin:selzy_list")
     if need_mapping and not (
-        connection.source and FieldMapping.objects.filter(source=connection.source).exists()
+        connection.source and MappedField.objects.filter(source=connection.source).exists()
     ):
         messages.warning(request, "Map the contact fields to Selzy's fields first.")
         return redirect("admin:selzy_mapping")

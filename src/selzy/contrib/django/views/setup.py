@@ -54,7 +54,7 @@ from ..forms_setup import (
     RegisterForm,
     compatibility_help,
 )
-from ..models import Campaign, Connection, FieldMapping, ImportRun, Message
+from ..models import Campaign, Connection, ImportRun, MappedField, Message
 from ..sources import ContactSource, contact_sources
 from ._common import (
     LIST_SELECTED,
@@ -195,7 +195,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "connection": connection,
         "key_problem": _key_problem(connection),
         "source": _source_or_none(connection.source),
-        "pairs": FieldMapping.objects.filter(source=connection.source) if connection.source else [],
+        "pairs": MappedField.objects.filter(source=connection.source) if connection.source else [],
         "can_manage": _can_manage(request),
         "can_send": _can_send(request),
         "next_step": _next_step(connection),
@@ -505,7 +505,7 @@ def _initial_mapping(
     """The saved pairs that still fit the account; without any, the engine's suggestion."""
     by_name = {f.name: f for f in source_fields}
     saved = {}
-    for row in FieldMapping.objects.filter(source=source_key):
+    for row in MappedField.objects.filter(source=source_key):
         field = by_name.get(row.source_field)
         if field is not None and row.selzy_field in compatible_targets(field, selzy_fields):
             saved[row.source_field] = row.selzy_field
@@ -523,7 +523,7 @@ def _save_mapping(connection: Connection, source: ContactSource, form: MappingFo
     if form.plan.new_fields:
         _with_client(lambda client: ensure_fields(client, form.plan))
     rows = [
-        FieldMapping(
+        MappedField(
             source=source.key,
             source_field=source_field,
             selzy_field=target,
@@ -532,8 +532,8 @@ def _save_mapping(connection: Connection, source: ContactSource, form: MappingFo
         for source_field, target in form.mapping
     ]
     with transaction.atomic():
-        FieldMapping.objects.filter(source=source.key).delete()
-        FieldMapping.objects.bulk_create(rows)
+        MappedField.objects.filter(source=source.key).delete()
+        MappedField.objects.bulk_create(rows)
         connection.source = source.key
         connection.mapping_completed_at = timezone.now()
         connection.save(update_fields=["source", "mapping_completed_at", "updated_at"])

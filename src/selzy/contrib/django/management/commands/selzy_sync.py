@@ -30,10 +30,11 @@ from selzy import SelzyError
 
 from ... import jobs
 from ...conf import selzy_settings
+from ...dryrun import dry_run_job
 from ...ledger import Progress, progress, worker_name
 from ...models import Connection, ImportRun
 from ...sources import contact_sources
-from ...sync import fail_run, prepare, work
+from ...worker import fail_run, prepare, work
 from ..terminal import ProgressBar, table
 
 POLL_SECONDS = 0.5
@@ -183,24 +184,26 @@ class Command(BaseCommand):
     # -- reports ------------------------------------------------------------------------------
 
     def _dry_run(self, run: ImportRun) -> None:
-        run = work(run.pk)
+        run = dry_run_job(run.pk)
         if run.status != Status.COMPLETED:
             raise CommandError(f"Dry run #{run.pk} failed: {run.error}")
-        report = run.totals
-        counts = report.get("counts", {})
-        self.stdout.write(table(("Would be", "Contacts"), [(k, counts.get(k, 0)) for k in CHANGES]))
-        skipped = report.get("skipped", {})
-        if skipped:
+        report = run.summary
+        counts = report.changes
+        self.stdout.write(
+            table(("Would be", "Contacts"), [(k, getattr(counts, k)) for k in CHANGES])
+        )
+        if report.skipped:
             self.stdout.write("")
-            self.stdout.write(table(("Skipped because", "Contacts"), sorted(skipped.items())))
-        self.stdout.write(f"\nimportContacts calls needed: {report.get('calls', 0):,}")
+            self.stdout.write(
+                table(("Skipped because", "Contacts"), sorted(report.skipped.items()))
+            )
+        self.stdout.write(f"\nimportContacts calls needed: {report.batches:,}")
 
     def _summary(self, run: ImportRun) -> None:
         state = progress(run)
         totals = state.totals
-        changes = totals.get("changes", {})
-        rows = [(name, changes.get(name, 0)) for name in CHANGES]
-        rows += [(f"Selzy: {name}", totals.get(name, 0)) for name in SELZY]
+        rows = [(name, getattr(totals.changes, name)) for name in CHANGES]
+        rows += [(f"Selzy: {name}", getattr(totals, name)) for name in SELZY]
         rows.append(("rejected rows", run.rejections.count()))
         self.stdout.write(table((f"Sync #{run.pk}", "Contacts"), rows))
         rate = f", {state.rate:,.0f} contacts/s" if state.rate else ""

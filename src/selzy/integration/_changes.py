@@ -1,6 +1,6 @@
-"""Incremental sync, part one: what was last sent for a contact, and what a record now needs.
+"""Change classification: what was last sent for a contact, and what its record now needs.
 
-A sync keeps one :class:`ContactState` per source contact: the address and the hash of the row
+A host keeps one :class:`SentState` per source contact: the address and the hash of the row
 last sent to Selzy. Comparing a source record with its state gives a :class:`Change`:
 
 =========  ==========================================================  ======================
@@ -19,16 +19,17 @@ the person behind it can no longer be told apart, so the contact must not stay s
 data the source no longer holds. An email change *moves* the contact instead of leaving the old
 address behind as a duplicate. Addresses are compared case-insensitively, as Selzy does.
 
-The same :func:`classify` serves the real run (:func:`send_changes`) and :func:`dry_run`, so a
-dry run's counts are what the run then does.
+A contact known to have unsubscribed (``SentState.unsubscribed``) is never classified: every
+run leaves it alone (not sent, not removed) and counts it as skipped. The same :func:`classify`
+serves the real run (:func:`sync_batch`, :func:`import_records`) and :func:`dry_run`, so a dry
+run's counts are what the run then does.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Literal
 
 from ._job import ImportJob
@@ -41,17 +42,19 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = ("new", "update", "unchanged", "move", "r
 
 
 @dataclass(frozen=True, slots=True)
-class ContactState:
+class SentState:
     """What was last sent to Selzy for one source contact.
 
     ``email`` and ``phone`` are the values as sent; ``row_hash`` is :func:`row_hash` of the row
     sent, ``""`` when nothing has been sent yet (a state created to remember a pending change).
+    ``unsubscribed``: the person unsubscribed (Selzy's webhook said so); runs leave them alone.
     """
 
     source_id: Hashable
     email: str = ""
     phone: str = ""
     row_hash: str = ""
+    unsubscribed: bool = False
 
     @property
     def sent(self) -> bool:
@@ -73,8 +76,8 @@ class Change:
     source_id: Hashable
     position: int = 0
     row: tuple[str, ...] | None = None
-    state: ContactState | None = None
-    previous: ContactState | None = None
+    state: SentState | None = None
+    previous: SentState | None = None
     delete: tuple[str, str] | None = None
     rejection: Rejection | None = None
 
@@ -83,49 +86,6 @@ class Change:
         """importContacts rows the change takes (at most; :func:`send_changes` may merge)."""
         upsert = self.kind in ("new", "update", "move")
         return int(upsert) + int(self.delete is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class SyncCounts:
-    """How many changes of each kind a sync (or a dry run) saw."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    moved: int = 0
-    removed: int = 0
-    invalid: int = 0
-
-    def __add__(self, other: SyncCounts) -> SyncCounts:
-        return SyncCounts(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
-
-    @classmethod
-    def of(cls, changes: Iterable[Change]) -> SyncCounts:
-        """The counts of ``changes``."""
-        return cls.from_kinds(Counter(change.kind for change in changes))
-
-    @classmethod
-    def from_kinds(cls, tally: Mapping[str, int]) -> SyncCounts:
-        """Counts from a tally by change kind (``"update"`` -> ``updated``, ...)."""
-        return cls(
-            new=tally.get("new", 0),
-            updated=tally.get("update", 0),
-            unchanged=tally.get("unchanged", 0),
-            moved=tally.get("move", 0),
-            removed=tally.get("remove", 0),
-            invalid=tally.get("invalid", 0),
-        )
-
-    @property
-    def total(self) -> int:
-        """Every change counted."""
-        return sum(getattr(self, f.name) for f in fields(self))
-
-    def as_dict(self) -> dict[str, int]:
-        """The counts as a plain dict, for JSON storage."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def row_hash(job: ImportJob, row: tuple[str, ...]) -> str:
@@ -152,18 +112,18 @@ def _same(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
     return a[0] == b[0] and a[1].lower() == b[1].lower()
 
 
-def state_of(job: ImportJob, source_id: Hashable, row: tuple[str, ...]) -> ContactState:
+def state_of(job: ImportJob, source_id: Hashable, row: tuple[str, ...]) -> SentState:
     """The state a converted row leaves once it is sent."""
     names = job.field_names
     email = row[names.index("email")] if "email" in names else ""
     phone = row[names.index("phone")] if "phone" in names else ""
-    return ContactState(source_id, email, phone, row_hash(job, row))
+    return SentState(source_id, email, phone, row_hash(job, row))
 
 
 def classify(
     job: ImportJob,
     record: SourceRecord | None,
-    state: ContactState | None,
+    state: SentState | None,
     position: int = 0,
 ) -> Change:
     """What ``record`` needs given what was last sent for it (``state``).

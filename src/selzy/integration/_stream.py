@@ -1,0 +1,358 @@
+"""A stream of records into a list: the engine's batches, resumable from a checkpoint.
+
+::
+
+    job = ImportJob.build(FieldMapping({"email": "email", "name": "Name"}), fields, list_id=42)
+    outcome = import_records(client, job, records, store=store, concurrency=4)
+
+For hosts that keep no per-contact state (a CSV export, a one-off script): every record is
+classified as new (or invalid) by the same :func:`classify`, cut into calls by the same
+:func:`plan_calls` and sent by the same :func:`send_changes` as a ledger's batches. Memory stays
+flat however long the stream: at most ``concurrency`` groups of changes are held.
+
+The source must give the same records in the same order each time it is read (order a query by
+primary key, sort a file): a resumed run skips the first ``checkpoint.position`` records. Give a
+callable ``source(start)`` to skip them yourself (an SQL offset, a file seek).
+
+Checkpoints only ever cover a contiguous prefix of the source: when calls finish out of order
+(``concurrency > 1``) a finished group waits until every group before it has finished too. Each
+checkpoint is saved together with the rejections of the records it newly covers.
+
+Errors: :class:`ImportInterruptedError` when a call failed after the client's own retries (the
+checkpoint is saved: run again to resume); any other exception (from the source, the store or a
+callback) propagates unchanged, the last saved checkpoint still being valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Protocol
+
+from selzy.client import AsyncSelzy, Selzy, SelzyError
+from selzy.protocol import MAX_IMPORT_ROWS
+
+from ._changes import Change, classify
+from ._errors import ImportInterruptedError
+from ._job import ImportJob
+from ._records import Rejection, SourceRecord
+from ._send import BatchOutcome, plan_calls, send_changes, send_changes_async
+from ._totals import RunTotals
+
+Source = Iterable[SourceRecord] | Callable[[int], Iterable[SourceRecord]]
+#: ``on_progress(done, total_or_None, records_per_second)`` after each checkpoint.
+ProgressCallback = Callable[[int, int | None, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where an import stands: the first ``position`` source records are fully done.
+
+    ``finished`` marks a run that reached the end of its source; a store holding a finished
+    checkpoint makes :func:`import_records` return at once without reading the source.
+    """
+
+    position: int
+    totals: RunTotals = field(default_factory=RunTotals)
+    finished: bool = False
+
+
+class CheckpointStore(Protocol):
+    """Where a run keeps its progress. One store belongs to one run of one import."""
+
+    def load(self) -> Checkpoint | None:
+        """The last saved checkpoint, or None when the run has not started."""
+
+    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
+        """Record ``checkpoint`` together with the rejections of the records it newly covers.
+
+        Save both atomically and every rejected record is stored exactly once, however often
+        the run is interrupted and resumed.
+        """
+
+
+class InMemoryCheckpointStore:
+    """A :class:`CheckpointStore` in a Python object (tests, scripts, one-process runs)."""
+
+    def __init__(self, checkpoint: Checkpoint | None = None) -> None:
+        self.checkpoint = checkpoint
+        self.rejections: list[Rejection] = []
+        self.saves = 0
+
+    def load(self) -> Checkpoint | None:
+        """The last checkpoint saved."""
+        return self.checkpoint
+
+    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
+        """Keep ``checkpoint`` and append ``rejections``."""
+        self.checkpoint = checkpoint
+        self.rejections.extend(rejections)
+        self.saves += 1
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What an import did.
+
+    ``totals`` cover the whole import, runs it resumed included; ``rejections`` are the records
+    rejected in this run (locally or by Selzy), each with its source id, unless the run was told
+    not to keep them (they are then only in the store).
+    """
+
+    totals: RunTotals
+    rejections: tuple[Rejection, ...]
+    resumed_from: int
+    finished: bool
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Group:
+    """Changes for one call and the source position just after its last record."""
+
+    number: int
+    changes: list[Change]
+    end: int
+    outcome: BatchOutcome | None = None
+
+
+class _Stream:
+    """Run state of one import, sans I/O: groups out, outcomes in, checkpoints saved in order."""
+
+    def __init__(
+        self,
+        job: ImportJob,
+        store: CheckpointStore | None,
+        *,
+        batch_size: int,
+        total: int | None,
+        on_progress: ProgressCallback | None,
+        keep_rejections: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        if not 2 <= batch_size <= MAX_IMPORT_ROWS:
+            raise ValueError(
+                f"batch_size must be between 2 and {MAX_IMPORT_ROWS}, got {batch_size}"
+            )
+        self.job, self.store, self.batch_size = job, store, batch_size
+        self.total, self.on_progress, self.clock = total, on_progress, clock
+        self.keep_rejections = keep_rejections
+        start = store.load() if store is not None else None
+        self.done_before = start is not None and start.finished
+        self.resumed_from = start.position if start is not None else 0
+        self.totals = start.totals if start is not None else RunTotals()
+        self.position = self.resumed_from  # every source record before it is done and saved
+        self.rejections: list[Rejection] = []
+        self.warnings: dict[str, None] = {}
+        self.failure: tuple[int, SelzyError] | None = None  # (group number, cause)
+        self._waiting: dict[int, _Group] = {}
+        self._next = 0  # the number of the next group to fold into the checkpoint
+        self._read = self.resumed_from
+        self._started_at = clock()
+
+    def groups(self, source: Source) -> Iterator[_Group]:
+        """The source from the resume point, classified and cut into calls."""
+        records = source(self.resumed_from) if callable(source) else source
+        if not callable(source) and self.resumed_from:
+            records = islice(records, self.resumed_from, None)
+        changes = (self._classify(record) for record in records)
+        for number, changes_of_call in enumerate(plan_calls(changes, self.batch_size)):
+            # Not self._read: plan_calls has already read the first record of the next group.
+            group = _Group(number, changes_of_call, changes_of_call[-1].position + 1)
+            self._waiting[number] = group
+            yield group
+
+    def _classify(self, record: SourceRecord) -> Change:
+        position = self._read
+        self._read += 1
+        return classify(self.job, record, None, position)
+
+    def settle(self, group: _Group, outcome: BatchOutcome | SelzyError) -> None:
+        """A call's answer (or its failure); saves the checkpoint over every group done in order."""
+        if isinstance(outcome, SelzyError):
+            if self.failure is None or group.number < self.failure[0]:
+                self.failure = (group.number, outcome)
+            return
+        group.outcome = outcome
+        done = BatchOutcome(RunTotals())
+        while (head := self._waiting.get(self._next)) is not None and head.outcome is not None:
+            if self.failure is not None and head.number >= self.failure[0]:
+                break
+            del self._waiting[self._next]
+            done += head.outcome
+            self.position = head.end
+            self._next += 1
+        if done.totals.total:
+            self._save(done)
+
+    def _save(self, done: BatchOutcome, *, finished: bool = False) -> None:
+        rejections = sorted(done.rejections, key=_by_position)
+        self.totals += done.totals
+        for warning in done.warnings:
+            self.warnings[warning] = None
+        if self.store is not None:
+            self.store.save(Checkpoint(self.position, self.totals, finished), rejections)
+        if self.keep_rejections:
+            self.rejections += rejections
+        if self.on_progress is not None and done.totals.total:
+            elapsed = self.clock() - self._started_at
+            rate = (self.position - self.resumed_from) / elapsed if elapsed > 0 else 0.0
+            self.on_progress(self.position, self.total, rate)
+
+    def outcome(self) -> ImportOutcome:
+        """The run's outcome; raises :class:`ImportInterruptedError` when a call failed."""
+        finished = self.failure is None
+        if finished:
+            self._save(BatchOutcome(RunTotals()), finished=True)
+        outcome = ImportOutcome(
+            self.totals, tuple(self.rejections), self.resumed_from, finished, tuple(self.warnings)
+        )
+        if self.failure is not None:
+            if self.store is not None:
+                self.store.save(Checkpoint(self.position, self.totals), [])
+            raise ImportInterruptedError(
+                outcome,
+                resume_position=self.position,
+                cause=self.failure[1],
+                saved=self.store is not None,
+            ) from self.failure[1]
+        return outcome
+
+    def finished_before(self) -> ImportOutcome:
+        return ImportOutcome(self.totals, (), self.resumed_from, finished=True)
+
+
+def _by_position(rejection: Rejection) -> int:
+    return rejection.position
+
+
+def _check(concurrency: int) -> None:
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+
+
+def import_records(
+    client: Selzy,
+    job: ImportJob,
+    source: Source,
+    *,
+    store: CheckpointStore | None = None,
+    concurrency: int = 1,
+    batch_size: int = MAX_IMPORT_ROWS,
+    total: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    keep_rejections: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> ImportOutcome:
+    """Import every record of ``source`` into ``job``'s list, ``concurrency`` calls at a time.
+
+    Arguments:
+        source: :class:`SourceRecord` objects in a stable order, or ``source(start)`` giving
+            them from position ``start`` on. Read lazily: a generator of millions is fine.
+        store: where progress is saved after each call and resumed from.
+        batch_size: rows per call (at most 500).
+        total: the number of records, for progress (``len(source)`` for a sequence).
+        keep_rejections: False to keep rejections only in the store (huge, dirty sources).
+        clock: monotonic seconds, for the rate (tests inject one).
+    """
+    _check(concurrency)
+    stream = _stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    if stream.done_before:
+        return stream.finished_before()
+    groups = stream.groups(source)
+    pending: dict[Future[BatchOutcome], _Group] = {}
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="selzy-import") as pool:
+        try:
+            while True:
+                while stream.failure is None and len(pending) < concurrency:
+                    group = next(groups, None)
+                    if group is None:
+                        break
+                    pending[pool.submit(send_changes, client, job, group.changes)] = group
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    group = pending.pop(future)
+                    error = future.exception()
+                    if error is not None and not isinstance(error, SelzyError):
+                        raise error
+                    stream.settle(group, error or future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+    return stream.outcome()
+
+
+async def import_records_async(
+    client: AsyncSelzy,
+    job: ImportJob,
+    source: Source,
+    *,
+    store: CheckpointStore | None = None,
+    concurrency: int = 1,
+    batch_size: int = MAX_IMPORT_ROWS,
+    total: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    keep_rejections: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> ImportOutcome:
+    """:func:`import_records` for :class:`AsyncSelzy`. The source, the store and the callbacks
+    stay synchronous: they run on the event loop between calls, so keep them quick."""
+    _check(concurrency)
+    stream = _stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    if stream.done_before:
+        return stream.finished_before()
+    groups = stream.groups(source)
+    pending: dict[asyncio.Task[BatchOutcome], _Group] = {}
+    try:
+        while True:
+            while stream.failure is None and len(pending) < concurrency:
+                group = next(groups, None)
+                if group is None:
+                    break
+                task = asyncio.ensure_future(send_changes_async(client, job, group.changes))
+                pending[task] = group
+            if not pending:
+                break
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                group = pending.pop(task)
+                error = task.exception()
+                if error is not None and not isinstance(error, SelzyError):
+                    raise error
+                stream.settle(group, error or task.result())
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+    return stream.outcome()
+
+
+def _stream(
+    job: ImportJob,
+    source: Source,
+    store: CheckpointStore | None,
+    batch_size: int,
+    total: int | None,
+    on_progress: ProgressCallback | None,
+    keep_rejections: bool,
+    clock: Callable[[], float],
+) -> _Stream:
+    if total is None and isinstance(source, Sequence):
+        # Only real sequences: len() of some lazy collections (a Django queryset) loads them.
+        total = len(source)
+    return _Stream(
+        job,
+        store,
+        batch_size=batch_size,
+        total=total,
+        on_progress=on_progress,
+        keep_rejections=keep_rejections,
+        clock=clock,
+    )
