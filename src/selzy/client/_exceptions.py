@@ -38,7 +38,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from selzy.protocol import ERROR_CODES
 
 if TYPE_CHECKING:
     from ._batch import ImportReport
@@ -258,20 +262,32 @@ class TaskFailedError(SelzyError):
         return (type(self), (self.task_uuid, self.status))
 
 
-ERROR_CLASSES: dict[str, type[APIError]] = {
-    "unspecified": UnspecifiedError,
-    "invalid_api_key": InvalidAPIKeyError,
-    "access_denied": AccessDeniedError,
-    "unknown_method": UnknownMethodError,
-    "invalid_arg": InvalidArgumentError,
-    "not_enough_money": NotEnoughMoneyError,
-    "retry_later": RetryLaterError,
-    "api_call_limit_exceeded_for_api_key": APIKeyRateLimitError,
-    "api_call_limit_exceeded_for_ip": IPRateLimitError,
-    "too_many_double_optins": TooManyDoubleOptinsError,
-    "dest_invalid": DestinationInvalidError,
-    "src_invalid": SourceInvalidError,
-}
+#: One class per code of the protocol's table. The codes, and whether each may be retried, are
+#: the protocol's (``selzy.protocol.ERROR_CODES``); this only names the class raised for each.
+ERROR_CLASSES: Final[Mapping[str, type[APIError]]] = MappingProxyType(
+    {
+        "unspecified": UnspecifiedError,
+        "invalid_api_key": InvalidAPIKeyError,
+        "access_denied": AccessDeniedError,
+        "unknown_method": UnknownMethodError,
+        "invalid_arg": InvalidArgumentError,
+        "not_enough_money": NotEnoughMoneyError,
+        "retry_later": RetryLaterError,
+        "api_call_limit_exceeded_for_api_key": APIKeyRateLimitError,
+        "api_call_limit_exceeded_for_ip": IPRateLimitError,
+        "too_many_double_optins": TooManyDoubleOptinsError,
+        "dest_invalid": DestinationInvalidError,
+        "src_invalid": SourceInvalidError,
+    }
+)
+
+# A code added to the protocol without a class here (or a class for a code the protocol does not
+# know) would fail every import of the client, not only a test: the two tables cannot drift.
+if set(ERROR_CLASSES) != set(ERROR_CODES):  # pragma: no cover - guarded by a test as well
+    raise RuntimeError(
+        "client error classes and selzy.protocol.ERROR_CODES disagree: "
+        f"{sorted(set(ERROR_CLASSES) ^ set(ERROR_CODES))}"
+    )
 
 
 def api_error_for(code: str | None, raw_message: str, method: str) -> APIError:
