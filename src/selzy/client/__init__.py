@@ -1,7 +1,6 @@
 """The Selzy API client: ``Selzy`` (sync) and ``AsyncSelzy``, with their errors and seams."""
 
 from ._async._client import AsyncSelzy
-from ._batch import ImportReport, ImportReportEntry
 from ._clock import Clock, SystemClock
 from ._exceptions import (
     AccessDeniedError,
@@ -14,7 +13,6 @@ from ._exceptions import (
     BatchTooLargeError,
     ClientValidationError,
     DestinationInvalidError,
-    ImportAbortedError,
     InvalidAPIKeyError,
     InvalidArgumentError,
     InvalidResponseError,
@@ -53,9 +51,6 @@ __all__ = [
     "Clock",
     "DestinationInvalidError",
     "IPRateLimitError",
-    "ImportAbortedError",
-    "ImportReport",
-    "ImportReportEntry",
     "InMemoryRateLimiter",
     "InvalidAPIKeyError",
     "InvalidArgumentError",

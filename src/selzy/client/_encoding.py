@@ -60,6 +60,27 @@ def scalar_text(value: object) -> str | bytes:
     return str(value)
 
 
+def cell_text(value: object) -> str:
+    """One cell as importContacts wants it: "" for nothing, 1/0, comma lists, UTC dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime(DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return value.strftime(DATE_FORMAT)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(cell_text(v) for v in value)
+    return str(value)
+
+
 def _append(parts: list[str], key: str, value: Any) -> None:
     if value is None:
         return

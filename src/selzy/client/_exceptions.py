@@ -25,7 +25,6 @@
     │   ├── TooManyDoubleOptinsError     too_many_double_optins
     │   ├── DestinationInvalidError      dest_invalid
     │   └── SourceInvalidError           src_invalid
-    ├── ImportAbortedError           a batched import stopped; carries the partial report
     ├── WebhookAuthError             a webhook body whose auth does not match the key
     ├── TaskFailedError              an async task ended in a status other than completed
     └── TaskTimeoutError             wait_for_task gave up waiting (also a TimeoutError)
@@ -40,12 +39,9 @@ import html
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from selzy.protocol import ERROR_CODES
-
-if TYPE_CHECKING:
-    from ._batch import ImportReport
 
 _BRACKETED = re.compile(r"\[(?P<detail>[^\[\]]*)\]\s*$")
 
@@ -79,7 +75,8 @@ class BatchTooLargeError(ClientValidationError):
         self.limit = limit
         super().__init__(
             f"importContacts takes at most {limit} rows per call, got {rows}. Nothing was sent; "
-            "use import_contacts_in_batches() to split any number of rows."
+            "to import more, use the integration engine (selzy.integration, or the "
+            "`selzy import` command), which splits them into calls."
         )
 
 
@@ -209,22 +206,6 @@ class DestinationInvalidError(APIError):
 
 class SourceInvalidError(APIError):
     """``src_invalid``: sendSms sender name is invalid."""
-
-
-class ImportAbortedError(SelzyError):
-    """A batched import stopped on a batch that could not be sent.
-
-    ``report`` holds what the batches before it did; ``next_index`` is the input position of the
-    first row that was not imported, so the caller can resume from there.
-    """
-
-    def __init__(self, report: ImportReport, *, next_index: int, cause: SelzyError) -> None:
-        self.report = report
-        self.next_index = next_index
-        self.cause = cause
-        super().__init__(
-            f"Import stopped at row {next_index} after {report.total} rows were processed: {cause}"
-        )
 
 
 class TaskTimeoutError(SelzyError, TimeoutError):
