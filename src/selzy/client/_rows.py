@@ -12,7 +12,7 @@ from typing import Any
 
 from selzy.protocol import MAX_IMPORT_ROWS
 
-from ._encoding import Rows, cell_text
+from ._encoding import Rows, wire_text
 from ._exceptions import BatchTooLargeError, ClientValidationError
 
 Row = Mapping[str, Any] | Sequence[Any]
@@ -32,7 +32,7 @@ def build_row(field_names: tuple[str, ...], row: Row, position: int) -> tuple[st
     """The row's cells in ``field_names`` order."""
     if isinstance(row, Mapping):
         get = row.get
-        return tuple([cell_text(get(name)) for name in field_names])
+        return tuple([wire_text(get(name)) for name in field_names])
     if isinstance(row, str | bytes) or not isinstance(row, Sequence):
         raise ClientValidationError(
             f"Row {position} is a {type(row).__name__}; give a mapping or a sequence of values"
@@ -42,7 +42,7 @@ def build_row(field_names: tuple[str, ...], row: Row, position: int) -> tuple[st
             f"Row {position} has {len(row)} values for {len(field_names)} field_names; "
             "nothing was sent"
         )
-    cells = [cell_text(v) for v in row]
+    cells = [wire_text(v) for v in row]
     cells.extend([""] * (len(field_names) - len(cells)))
     return tuple(cells)
 
