@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from selzy.client._batch import build_rows, check_field_names
 from selzy.client._clock import SYSTEM_CLOCK
 from selzy.client._model import parse_model
 from selzy.client._options import ClientOptions
@@ -29,6 +28,7 @@ from selzy.client._prepare import prepare_request
 from selzy.client._ratelimit import NoRateLimiter
 from selzy.client._response import parse_response
 from selzy.client._retry import RetryPolicy
+from selzy.client._rows import build_rows, check_field_names
 from selzy.client._types._contacts import ImportResult
 from selzy.protocol import method_spec
 

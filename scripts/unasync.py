@@ -2,7 +2,7 @@
 
 The async client is the one written by hand; the sync twin is this script's output, so the two
 can never drift. ``--check`` (run by ``make lint``) fails when the generated files are stale.
-Files listed in HAND_WRITTEN differ in substance (threads vs tasks) and are kept by hand in both.
+Every file of _async/ has its generated twin; none is kept by hand.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src/selzy/client/_async"
 TARGET = ROOT / "src/selzy/client/_sync"
-HAND_WRITTEN = {"_bulk.py"}
 
 SUBS = [
     (r"\basync def\b", "def"),
@@ -57,8 +56,6 @@ def convert(text: str) -> str:
 def generated() -> dict[str, str]:
     out: dict[str, str] = {}
     for path in sorted(SOURCE.glob("*.py")):
-        if path.name in HAND_WRITTEN:
-            continue
         out[path.name] = convert(path.read_text())
     return out
 
@@ -91,6 +88,11 @@ def main() -> int:
             if not check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
+    # Every _sync file is generated, so one without an _async source is left over from a removal.
+    for orphan in sorted({p.name for p in TARGET.glob("*.py")} - set(files)):
+        stale.append(orphan)
+        if not check:
+            (TARGET / orphan).unlink()
     if check and stale:
         print(f"stale generated sync files: {', '.join(stale)}; run `make generate`")
         return 1

@@ -40,3 +40,13 @@ def test_sync_and_async_clients_have_the_same_methods() -> None:
         return {n for n in dir(cls) if not n.startswith("_")}
 
     assert public(selzy.Selzy) - {"close"} == public(selzy.AsyncSelzy) - {"aclose"}
+
+
+def test_batched_import_belongs_to_the_integration_engine() -> None:
+    """The client makes one importContacts call; splitting, resuming and reports are elsewhere."""
+    removed = {"ImportAbortedError", "ImportReport", "ImportReportEntry"}
+    for module in (selzy, selzy.client, selzy.types):
+        assert removed.isdisjoint(module.__all__), module.__name__
+    for cls in (selzy.Selzy, selzy.AsyncSelzy):
+        assert hasattr(cls, "import_contacts")
+        assert not hasattr(cls, "import_contacts_in_batches")

@@ -8,7 +8,6 @@ that also carry ``warnings``.
 
 from __future__ import annotations
 
-from selzy.client._batch import ImportReport, ImportReportEntry
 from selzy.client._model import ResultList
 from selzy.client._types._account import (
     CheckedEmail,
@@ -94,8 +93,6 @@ __all__ = [
     "FieldValues",
     "Hook",
     "ImportLogEntry",
-    "ImportReport",
-    "ImportReportEntry",
     "ImportResult",
     "MailingList",
     "Message",

@@ -59,7 +59,10 @@ def test_import_survives_dropped_answers_and_5xx(flavour: str) -> None:
     emulator, client, list_id, _ = setup(flavour)
     emulator.inject_fault("drop", "importContacts", after=True, times=1)
     emulator.inject_fault("http", "importContacts", status=503, times=1)
-    rows = ([f"n{i}@example.com", list_id] for i in range(1200))
-    report = client.import_contacts_in_batches(["email", "email_list_ids"], rows, concurrency=2)
-    assert report.batches == 3
+    rows = [[f"n{i}@example.com", list_id] for i in range(1200)]
+    results = [
+        client.import_contacts(field_names=["email", "email_list_ids"], data=rows[i : i + 500])
+        for i in range(0, len(rows), 500)
+    ]
+    assert [r.total for r in results] == [500, 500, 200]
     assert client.get_contact_count(list_id=list_id, type="address").count == 1220

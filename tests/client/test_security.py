@@ -76,3 +76,28 @@ def test_debug_logging_of_a_successful_flow_is_clean(
         client.call("getFields")
     assert caplog.records
     assert API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("api_key", "hint"),
+    [
+        (API_KEY, "0xyz"),
+        ("sixteen0chars0ab", "s0ab"),  # 16 characters: the shortest key that shows four
+        ("fifteen0chars0a", ""),
+        ("short-key", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_one_rule_says_how_much_of_a_key_shows(api_key: str | None, hint: str) -> None:
+    assert selzy.client.key_hint(api_key) == hint
+    assert selzy.client.mask_key(api_key) == (f"****{hint}" if api_key else "<none>")
+    assert selzy.client.mask_key(api_key, bullets="••") == (f"••{hint}" if api_key else "<none>")
+
+
+@pytest.mark.parametrize("length", range(1, 16))
+def test_a_short_key_shows_none_of_its_characters(length: int) -> None:
+    api_key = "k" * (length - 1) + "Z"
+    assert selzy.client.key_hint(api_key) == ""
+    assert "k" not in selzy.client.mask_key(api_key)
+    assert "Z" not in selzy.client.mask_key(api_key)

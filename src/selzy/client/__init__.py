@@ -1,7 +1,9 @@
-"""The Selzy API client: ``Selzy`` (sync) and ``AsyncSelzy``, with their errors and seams."""
+"""The Selzy API client: ``Selzy`` (sync) and ``AsyncSelzy``, with their errors and seams.
+
+``key_hint`` and ``mask_key`` are the one rule for how much of an API key may be shown.
+"""
 
 from ._async._client import AsyncSelzy
-from ._batch import ImportReport, ImportReportEntry
 from ._clock import Clock, SystemClock
 from ._exceptions import (
     AccessDeniedError,
@@ -14,7 +16,6 @@ from ._exceptions import (
     BatchTooLargeError,
     ClientValidationError,
     DestinationInvalidError,
-    ImportAbortedError,
     InvalidAPIKeyError,
     InvalidArgumentError,
     InvalidResponseError,
@@ -31,6 +32,7 @@ from ._exceptions import (
     UnknownMethodError,
     UnspecifiedError,
 )
+from ._keys import key_hint, mask_key
 from ._ratelimit import Bucket, InMemoryRateLimiter, NoRateLimiter, RateLimiter
 from ._ratelimit_redis import RedisRateLimiter
 from ._response import APIResponse
@@ -53,9 +55,6 @@ __all__ = [
     "Clock",
     "DestinationInvalidError",
     "IPRateLimitError",
-    "ImportAbortedError",
-    "ImportReport",
-    "ImportReportEntry",
     "InMemoryRateLimiter",
     "InvalidAPIKeyError",
     "InvalidArgumentError",
@@ -78,6 +77,8 @@ __all__ = [
     "UnspecifiedError",
     "WebhookAuthError",
     "WebhookEvent",
+    "key_hint",
+    "mask_key",
     "parse_webhook",
     "verify_webhook",
 ]

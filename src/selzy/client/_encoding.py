@@ -3,8 +3,9 @@
 ``{"field_names": ["email", "Name"], "data": [["a@b.c", "Ann"]], "attachments": {"a.pdf": b"..."}}``
 becomes ``field_names[0]=email&field_names[1]=Name&data[0][0]=a%40b.c&...&attachments[a.pdf]=...``
 (the brackets themselves percent-encoded, which PHP decodes the same). Lists become indexed keys,
-mappings become named keys, booleans ``1``/``0``, ``None`` is left out, bytes are sent raw (percent
--encoded, never base64). Comma-joined parameters are joined by the methods before they get here.
+mappings become named keys, ``None`` is left out, bytes are sent raw (percent-encoded, never
+base64), and every other value is written by :func:`wire_text`, the same rule as importContacts
+cells (booleans ``1``/``0``, UTC dates). Comma-joined parameters are joined by the methods.
 
 This sits on the hot path of every import (3,000 values a call), so keys are built once per
 prefix and only values go through ``quote_plus``.
@@ -43,20 +44,29 @@ def quote_plus(value: str | bytes) -> str:
     return _UNSAFE.sub(_escape, value).replace(" ", "+")
 
 
-def scalar_text(value: object) -> str | bytes:
-    """The wire text of one scalar: booleans as 1/0, dates in the API's UTC formats."""
-    if isinstance(value, str | bytes):
+def wire_text(value: object) -> str:
+    """One value as the API reads it: the single rule for import cells and form parameters.
+
+    ``""`` for None, ``1``/``0`` for booleans, dates in the API's UTC formats, collections joined
+    by commas (a cell of tags or list ids). The encoder never hands it None, lists or mappings
+    (it leaves the first out and brackets the others) nor bytes, which go out raw (attachments).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):  # first: nearly every import cell is already text
         return value
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # before int: True is an int too
         return "1" if value else "0"
     if isinstance(value, int | float):
         return str(value)
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.strftime(DATETIME_FORMAT)
     if isinstance(value, dt.date):
         return value.strftime(DATE_FORMAT)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join([wire_text(v) for v in value])
     return str(value)
 
 
@@ -72,7 +82,9 @@ def _append(parts: list[str], key: str, value: Any) -> None:
         for index, item in enumerate(value):
             _append(parts, f"{key}{_OPEN}{index}{_CLOSE}", item)
     else:
-        parts.append(f"{key}={quote_plus(scalar_text(value))}")
+        # Bytes (attachment contents) are the one scalar not turned into text: sent as they are.
+        text = value if isinstance(value, bytes) else wire_text(value)
+        parts.append(f"{key}={quote_plus(text)}")
 
 
 def encode_form(params: Mapping[str, Any]) -> bytes:

@@ -25,7 +25,6 @@
     │   ├── TooManyDoubleOptinsError     too_many_double_optins
     │   ├── DestinationInvalidError      dest_invalid
     │   └── SourceInvalidError           src_invalid
-    ├── ImportAbortedError           a batched import stopped; carries the partial report
     ├── WebhookAuthError             a webhook body whose auth does not match the key
     ├── TaskFailedError              an async task ended in a status other than completed
     └── TaskTimeoutError             wait_for_task gave up waiting (also a TimeoutError)
@@ -38,10 +37,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from ._batch import ImportReport
+from selzy.protocol import ERROR_CODES
 
 _BRACKETED = re.compile(r"\[(?P<detail>[^\[\]]*)\]\s*$")
 
@@ -75,7 +75,8 @@ class BatchTooLargeError(ClientValidationError):
         self.limit = limit
         super().__init__(
             f"importContacts takes at most {limit} rows per call, got {rows}. Nothing was sent; "
-            "use import_contacts_in_batches() to split any number of rows."
+            "to import more, use the integration engine (selzy.integration, or the "
+            "`selzy import` command), which splits them into calls."
         )
 
 
@@ -207,22 +208,6 @@ class SourceInvalidError(APIError):
     """``src_invalid``: sendSms sender name is invalid."""
 
 
-class ImportAbortedError(SelzyError):
-    """A batched import stopped on a batch that could not be sent.
-
-    ``report`` holds what the batches before it did; ``next_index`` is the input position of the
-    first row that was not imported, so the caller can resume from there.
-    """
-
-    def __init__(self, report: ImportReport, *, next_index: int, cause: SelzyError) -> None:
-        self.report = report
-        self.next_index = next_index
-        self.cause = cause
-        super().__init__(
-            f"Import stopped at row {next_index} after {report.total} rows were processed: {cause}"
-        )
-
-
 class TaskTimeoutError(SelzyError, TimeoutError):
     """An async task was still running when ``wait_for_task`` stopped waiting for it."""
 
@@ -258,20 +243,32 @@ class TaskFailedError(SelzyError):
         return (type(self), (self.task_uuid, self.status))
 
 
-ERROR_CLASSES: dict[str, type[APIError]] = {
-    "unspecified": UnspecifiedError,
-    "invalid_api_key": InvalidAPIKeyError,
-    "access_denied": AccessDeniedError,
-    "unknown_method": UnknownMethodError,
-    "invalid_arg": InvalidArgumentError,
-    "not_enough_money": NotEnoughMoneyError,
-    "retry_later": RetryLaterError,
-    "api_call_limit_exceeded_for_api_key": APIKeyRateLimitError,
-    "api_call_limit_exceeded_for_ip": IPRateLimitError,
-    "too_many_double_optins": TooManyDoubleOptinsError,
-    "dest_invalid": DestinationInvalidError,
-    "src_invalid": SourceInvalidError,
-}
+#: One class per code of the protocol's table. The codes, and whether each may be retried, are
+#: the protocol's (``selzy.protocol.ERROR_CODES``); this only names the class raised for each.
+ERROR_CLASSES: Final[Mapping[str, type[APIError]]] = MappingProxyType(
+    {
+        "unspecified": UnspecifiedError,
+        "invalid_api_key": InvalidAPIKeyError,
+        "access_denied": AccessDeniedError,
+        "unknown_method": UnknownMethodError,
+        "invalid_arg": InvalidArgumentError,
+        "not_enough_money": NotEnoughMoneyError,
+        "retry_later": RetryLaterError,
+        "api_call_limit_exceeded_for_api_key": APIKeyRateLimitError,
+        "api_call_limit_exceeded_for_ip": IPRateLimitError,
+        "too_many_double_optins": TooManyDoubleOptinsError,
+        "dest_invalid": DestinationInvalidError,
+        "src_invalid": SourceInvalidError,
+    }
+)
+
+# A code added to the protocol without a class here (or a class for a code the protocol does not
+# know) would fail every import of the client, not only a test: the two tables cannot drift.
+if set(ERROR_CLASSES) != set(ERROR_CODES):  # pragma: no cover - guarded by a test as well
+    raise RuntimeError(
+        "client error classes and selzy.protocol.ERROR_CODES disagree: "
+        f"{sorted(set(ERROR_CLASSES) ^ set(ERROR_CODES))}"
+    )
 
 
 def api_error_for(code: str | None, raw_message: str, method: str) -> APIError:

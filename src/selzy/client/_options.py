@@ -12,19 +12,11 @@ from selzy.protocol import PLATFORM_PATTERN
 
 from ._clock import Clock
 from ._exceptions import ClientValidationError
+from ._keys import mask_key
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 
 _LANG = re.compile(r"[a-z]{2}")
-
-
-def mask_key(api_key: str | None) -> str:
-    """How a key may be shown: its last four characters at most, never the whole of it."""
-    if not api_key:
-        return "<none>"
-    if len(api_key) < 16:
-        return "****"
-    return f"****{api_key[-4:]}"
 
 
 def validate_platform(platform: str) -> str:

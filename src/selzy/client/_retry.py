@@ -1,7 +1,8 @@
 """When a failed call is sent again, and after how long. The one place that decides it.
 
 A call is repeated only when repeating it cannot do harm:
-- the server refused it (``retry_later``, a rate-limit code, HTTP 429): nothing happened, so
+- the server refused it with a code the protocol marks ``retryable`` (``retry_later``, the
+  rate-limit codes; see ``selzy.protocol.ERROR_CODES``) or with HTTP 429: nothing happened, so
   every method may be retried, creates and sends included;
 - the request provably never reached the server (connect failure or connect/pool timeout);
 - it reached the server but the answer was lost or was a 5xx, and the method is safe to repeat
@@ -15,15 +16,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from selzy.protocol import RATE_WINDOW_SECONDS, MethodSpec
+from selzy.protocol import ERROR_CODES, RATE_WINDOW_SECONDS, ErrorCode, MethodSpec
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RATE_LIMIT_JITTER
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     InvalidResponseError,
-    RateLimitError,
-    RetryLaterError,
     SelzyError,
 )
 
@@ -46,9 +46,17 @@ class RetryPolicy:
         return delay * (1 - 0.25 * rng())
 
 
+def _wire_code(error: SelzyError) -> ErrorCode | None:
+    """The protocol's facts about an API error's code; None for other errors and unknown codes."""
+    return ERROR_CODES.get(error.code) if isinstance(error, APIError) else None
+
+
 def _may_repeat(error: SelzyError, spec: MethodSpec) -> bool:
-    if isinstance(error, RateLimitError | RetryLaterError):
-        return True
+    if isinstance(error, APIError):
+        # A refusal: the protocol's flag decides, for every method alike (nothing took effect).
+        # Codes the protocol does not know yet are not retried.
+        wire = _wire_code(error)
+        return wire is not None and wire.retryable
     if isinstance(error, APIConnectionError):
         return not error.request_sent or spec.idempotent
     if isinstance(error, APIStatusError):
@@ -73,7 +81,8 @@ def retry_delay(
     """Seconds to wait before sending the call again, or None when it must not be repeated."""
     if retries_taken >= policy.max_retries or not _may_repeat(error, spec):
         return None
-    if isinstance(error, RateLimitError):
+    wire = _wire_code(error)
+    if wire is not None and wire.rate_limit:
         # Selzy counts calls per minute and says nothing of when the window resets (§3):
         # wait for the next wall-clock minute, plus jitter so waiting clients do not stampede.
         to_next_window = RATE_WINDOW_SECONDS - (wall_time % RATE_WINDOW_SECONDS)

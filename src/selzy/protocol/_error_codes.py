@@ -2,6 +2,8 @@
 
 An error envelope means the server answered and refused the call, so a code marked retryable is
 safe to retry for every method, creates and sends included: the refused call took no effect.
+The client's retry decision (``selzy.client._retry``) reads these flags and nothing else, and its
+error classes are checked against this table, so a code is added here first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ class ErrorCode:
 
     code: str
     meaning: str
+    #: The call may be sent again, whatever the method: the server refused it and did nothing.
     retryable: bool = False
+    #: A per-minute limit was hit: the retry waits for the next minute instead of backing off.
     rate_limit: bool = False
 
 

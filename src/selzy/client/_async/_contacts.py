@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from .._batch import ImportReport, Row, build_rows, check_field_names
 from .._encoding import comma_list
 from .._exceptions import ClientValidationError
 from .._model import parse_model
+from .._rows import Row, build_rows, check_field_names
 from .._types._contacts import (
     Contact,
     ExportedContacts,
@@ -18,7 +18,6 @@ from .._types._contacts import (
     TaskStarted,
 )
 from ._base import AsyncAPIBase, params
-from ._bulk import run_import
 
 IdList = str | int | Iterable[str | int]
 
@@ -92,8 +91,9 @@ class AsyncContactMethods(AsyncAPIBase):
 
         Each row of ``data`` is a sequence in ``field_names`` order or a mapping by field name;
         missing values are sent as empty strings in their own column. More than 500 rows raise
-        :class:`BatchTooLargeError` before anything is sent; use
-        :meth:`import_contacts_in_batches` for more.
+        :class:`BatchTooLargeError` before anything is sent: for more, use the integration
+        engine (:mod:`selzy.integration`, or the ``selzy import`` command), which splits,
+        resumes and reports.
         """
         names = check_field_names(field_names)
         rows = build_rows(names, data)
@@ -107,46 +107,6 @@ class AsyncContactMethods(AsyncAPIBase):
             ),
         )
         return parse_model(ImportResult, response.result, response.warnings)
-
-    async def import_contacts_in_batches(
-        self,
-        field_names: Sequence[str],
-        rows: Iterable[Row],
-        *,
-        batch_size: int = 500,
-        concurrency: int = 1,
-        overwrite_tags: bool | None = None,
-        overwrite_lists: bool | None = None,
-        start_index: int = 0,
-        on_batch: Callable[[int, ImportResult], None] | None = None,
-        keep_log: bool = True,
-    ) -> ImportReport:
-        """Import any number of rows through importContacts, ``batch_size`` (≤ 500) at a time.
-
-        ``rows`` may be any iterable, read lazily (memory stays flat for a generator of
-        millions). Up to ``concurrency`` calls are in flight at once, all within the client's
-        rate limit. The report adds up every call's totals and lists every per-row log entry
-        at the row's position in ``rows`` (plus ``start_index``, for a resumed import).
-        ``on_batch(first_index, result)`` is called after each batch, in input order, e.g. to
-        save progress; ``keep_log=False`` leaves the report's log empty for callers that take
-        the entries from there. If a batch fails for good, :class:`ImportAbortedError` carries
-        the report of every row before it and the position to resume from (batches after it
-        that were in flight may have been imported too; importContacts is an upsert, so
-        sending them again is harmless).
-        """
-        if concurrency < 1:
-            raise ClientValidationError(f"concurrency must be at least 1, got {concurrency}")
-        return await run_import(
-            self,
-            check_field_names(field_names),
-            rows,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            options=params(overwrite_tags=overwrite_tags, overwrite_lists=overwrite_lists),
-            start_index=start_index,
-            on_batch=on_batch,
-            keep_log=keep_log,
-        )
 
     async def export_contacts(
         self,

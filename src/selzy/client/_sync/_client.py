@@ -17,9 +17,9 @@ from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, method_spec
 from .._clock import SYSTEM_CLOCK, Clock
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from .._exceptions import ClientValidationError, SelzyError
+from .._keys import mask_key
 from .._options import (
     ClientOptions,
-    mask_key,
     validate_api_key,
     validate_base_url,
     validate_lang,
@@ -102,7 +102,7 @@ class Selzy(SyncMethods):
 
     @property
     def masked_api_key(self) -> str:
-        """The key as it may be shown on a screen: ``****abcd``."""
+        """The key as it may be shown on a screen: ``****abcd``, ``****`` for a short key."""
         return mask_key(self._options.api_key)
 
     def with_options(

@@ -59,8 +59,3 @@ def decrypt(token: str) -> str:
             "The stored Selzy API key cannot be decrypted with the current encryption key "
             '(SELZY["ENCRYPTION_KEY"] or SECRET_KEY changed). Connect the account again.'
         ) from None
-
-
-def mask(secret: str) -> str:
-    """How a key is shown on screen: its last four characters."""
-    return f"••••{secret[-4:]}" if len(secret) >= 12 else "••••"

@@ -59,15 +59,18 @@ class Connection(models.Model):
         return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
 
     def set_api_key(self, api_key: str) -> None:
+        """Store the key encrypted, and the part of it screens may show (the client's rule)."""
+        from selzy.client import key_hint
+
         self.api_key_encrypted = crypto.encrypt(api_key)
-        self.key_hint = api_key[-4:] if len(api_key) >= 12 else ""
+        self.key_hint = key_hint(api_key)
 
     @property
     def masked_key(self) -> str:
-        """The key as screens show it: ``••••abcd``."""
+        """The key as screens show it: ``••••abcd``, ``••••`` for a short key ("" if none)."""
         if not self.api_key_encrypted:
             return ""
-        return f"••••{self.key_hint}" if self.key_hint else "••••"
+        return f"••••{self.key_hint}"
 
     def __repr__(self) -> str:
         return f"<Connection login={self.login!r} key={self.masked_key!r}>"
