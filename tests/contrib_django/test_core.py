@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from selzy.contrib.django import crypto, jobs
 from selzy.contrib.django.conf import selzy_settings
-from selzy.contrib.django.models import Campaign, Connection, MappedField, ImportRun, Message
+from selzy.contrib.django.models import Campaign, Connection, ImportRun, MappedField, Message
 from selzy.contrib.django.sources import get_source
 from selzy.emulator import Emulator, SeededAccount
 

@@ -159,12 +159,12 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 def test_every_job_is_declared_once_with_its_task_name() -> None:
     from selzy.contrib.django import celery_tasks, dryrun, jobs, worker
 
-    assert tasks.JOBS == {
+    assert {
         "selzy.sync_worker": worker.work,
         "selzy.dry_run": dryrun.dry_run_job,
         "selzy.scan_changes": jobs.scan_changes,
         "selzy.launch_campaign": jobs.launch_campaign_job,
-    }
+    } == tasks.JOBS
     for name, function in tasks.JOBS.items():
         assert tasks.job_name(function) == name
         assert celery_tasks.TASKS[name].__doc__ == function.__doc__

@@ -23,9 +23,9 @@ from selzy.contrib.django.models import (
     Campaign,
     CampaignStats,
     Connection,
-    MappedField,
     ImportRejection,
     ImportRun,
+    MappedField,
     Message,
 )
 from selzy.contrib.django.views._common import (

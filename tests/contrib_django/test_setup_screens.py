@@ -14,7 +14,7 @@ from django.contrib.messages import get_messages
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from selzy.contrib.django.models import Campaign, Connection, MappedField, ImportRun, Message
+from selzy.contrib.django.models import Campaign, Connection, ImportRun, MappedField, Message
 from selzy.contrib.django.views._common import (
     LIST_SELECTED,
     LOGGED_IN,

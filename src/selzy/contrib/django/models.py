@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from selzy.client import key_hint
 from selzy.integration import STATS_COUNTERS, RunTotals
 
 from . import crypto
@@ -16,8 +17,9 @@ from . import crypto
 class Connection(models.Model):
     """The linked Selzy account and the setup choices (a single row, pk=1).
 
-    The API key is stored only encrypted (:mod:`.crypto`); ``key_hint`` keeps its last four
-    characters so screens can show it masked without decrypting.
+    The API key is stored only encrypted (:mod:`.crypto`); ``key_hint`` keeps what screens may
+    show of it (:func:`selzy.client.key_hint`: its last four characters, none of a short key),
+    so they show it masked without decrypting.
     """
 
     api_key_encrypted = models.TextField(blank=True, editable=False)
@@ -60,8 +62,6 @@ class Connection(models.Model):
 
     def set_api_key(self, api_key: str) -> None:
         """Store the key encrypted, and the part of it screens may show (the client's rule)."""
-        from selzy.client import key_hint
-
         self.api_key_encrypted = crypto.encrypt(api_key)
         self.key_hint = key_hint(api_key)
 
