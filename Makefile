@@ -43,7 +43,7 @@ test: lint typecheck unit
 # Regenerates the sync client from the async source (scripts/unasync.py).
 generate: $(STAMP)
 	$(BIN)/python scripts/unasync.py
-	$(BIN)/ruff format src/selzy/client/_sync
+	$(BIN)/ruff format src/selzy/client/_blocking
 
 bench: $(STAMP)
 	$(BIN)/python bench/client_encode.py

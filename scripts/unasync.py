@@ -1,6 +1,6 @@
-"""Generate the sync client (src/selzy/client/_sync) from the async source (_async).
+"""Generate the blocking client (src/selzy/client/_blocking) from the async source (_async).
 
-The async client is the one written by hand; the sync twin is this script's output, so the two
+The async client is the one written by hand; the blocking twin is this script's output, so the two
 can never drift. ``--check`` (run by ``make lint``) fails when the generated files are stale.
 Every file of _async/ has its generated twin; none is kept by hand.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src/selzy/client/_async"
-TARGET = ROOT / "src/selzy/client/_sync"
+TARGET = ROOT / "src/selzy/client/_blocking"
 
 SUBS = [
     (r"\basync def\b", "def"),
@@ -37,7 +37,7 @@ SUBS = [
     (r"\basync with AsyncSelzy\b", "with Selzy"),
     (r"Asynchronous Selzy API client", "Synchronous Selzy API client"),
     (
-        r"The asynchronous client\. The sync client in ``_sync/`` is generated from this file\.",
+        r"The asynchronous client\. The blocking twin in ``_blocking/`` is generated from it\.",
         "The synchronous client. GENERATED from ``_async/_client.py`` by scripts/unasync.py.",
     ),
 ]
@@ -88,7 +88,7 @@ def main() -> int:
             if not check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
-    # Every _sync file is generated, so one without an _async source is left over from a removal.
+    # Every _blocking file is generated: one without an _async source is left from a removal.
     for orphan in sorted({p.name for p in TARGET.glob("*.py")} - set(files)):
         stale.append(orphan)
         if not check:

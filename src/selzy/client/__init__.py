@@ -4,6 +4,7 @@
 """
 
 from ._async._client import AsyncSelzy
+from ._blocking._client import Selzy
 from ._clock import Clock, SystemClock
 from ._exceptions import (
     AccessDeniedError,
@@ -36,7 +37,6 @@ from ._keys import key_hint, mask_key
 from ._ratelimit import Bucket, InMemoryRateLimiter, NoRateLimiter, RateLimiter
 from ._ratelimit_redis import RedisRateLimiter
 from ._response import APIResponse
-from ._sync._client import Selzy
 from ._webhooks import WebhookAuthError, WebhookEvent, parse_webhook, verify_webhook
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The asynchronous client. The sync client in ``_sync/`` is generated from this file."""
+"""The asynchronous client. The blocking twin in ``_blocking/`` is generated from it."""
 
 from __future__ import annotations
 
