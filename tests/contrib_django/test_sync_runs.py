@@ -214,7 +214,9 @@ def test_a_sync_killed_with_sigkill_resumes_from_its_checkpoint(
     }
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        # The caller's path too (as test_celery does): a worktree's src/ comes before the
+        # checkout the venv's editable install points at.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "SELZY_TEST_DB_PATH": str(path),
         "SELZY_TEST_SELZY": json.dumps(overrides),
     }
