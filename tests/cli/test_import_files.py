@@ -130,3 +130,16 @@ def test_progress_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
             now[0] = 6.0
             progress(1000, None, 1234.0)
     assert stream.getvalue() == "selzy import: 1,000 of ~1,000 rows (100%), 1,234 rows/s\n"
+
+
+def test_the_bar_says_rows_and_time_left_by_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("Email\n" + "".join(f"u{i}@example.com\n" for i in range(1000)))
+    now = [0.0]
+    with CsvSource(path) as source:
+        progress = Progress(source, io.StringIO(), bar=True, clock=lambda: now[0])
+        size = source.size or 0
+        now[0] = 30.0
+        assert progress.bar_text(250, 1000, size // 4) == "250/~1,000 rows ETA 1:30"
+        assert progress.bar_text(1000, 1000, size) == "1,000/~1,000 rows"
+        assert progress.bar_text(0, None, 0) == "0 rows"

@@ -2,7 +2,8 @@
 
 The total number of rows is not known without reading the whole file first, which the command
 never does. It is estimated from the file's size and the bytes per row read so far, and shown
-with a ``~``; the bar itself moves by bytes, which are known exactly.
+with a ``~``; the bar itself moves by bytes, which are known exactly, and so does the time left
+(``ETA m:ss``, as the Django commands and the admin write it, rather than click's own format).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from types import TracebackType
 from typing import Any, Self, TextIO
 
 import click
+
+from selzy.integration import format_duration
 
 from ._csv_source import CsvSource
 
@@ -43,7 +46,7 @@ class Progress:
         self._use_bar = bar and source.size is not None
         self._bar: Any = None
         self._shown_bytes = 0
-        self._last_line = clock()
+        self._started = self._last_line = clock()
 
     def __enter__(self) -> Self:
         if self._use_bar:
@@ -53,7 +56,7 @@ class Progress:
                 file=self.stream,
                 width=20,  # with the label and the row counts, within 80 columns
                 show_percent=True,
-                show_eta=True,
+                show_eta=False,  # bar_text says it, in the package's one format
                 item_show_func=lambda text: text,
             )
             self._bar.__enter__()
@@ -76,6 +79,15 @@ class Progress:
             return None
         return max(rows, round(rows * size / read))
 
+    def bar_text(self, done: int, total: int | None, position: int) -> str:
+        """What follows the bar: ``done`` rows of ``total`` (an estimate), and the time left,
+        reckoned by bytes: ``position`` of the file's are done."""
+        text = f"{done:,}/~{total:,} rows" if total else f"{done:,} rows"
+        size, elapsed = self.source.size or 0, self.clock() - self._started
+        if 0 < position < size and elapsed > 0:
+            text += f" ETA {format_duration(elapsed / position * (size - position))}"
+        return text
+
     def __call__(self, done: int, total: int | None, rate: float) -> None:
         """Called by the engine after each checkpoint: ``done`` rows are finished."""
         total = total or self.estimate()
@@ -84,8 +96,9 @@ class Progress:
             # The bytes of the rows done: the reader is ahead of them by the batches in flight.
             rows = max(1, self.source.rows_read)
             position = min(self.source.bytes_read, round(self.source.bytes_read * done / rows))
-            text = f"{done:,}/~{total:,} rows" if total else f"{done:,} rows"
-            self._bar.update(max(0, position - self._shown_bytes), text)
+            self._bar.update(
+                max(0, position - self._shown_bytes), self.bar_text(done, total, position)
+            )
             self._shown_bytes = max(self._shown_bytes, position)
             return
         now = self.clock()

@@ -35,6 +35,7 @@ from ._convert import (
     to_string,
     to_text,
 )
+from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
     FieldLimitError,
@@ -140,6 +141,7 @@ __all__ = [
     "dry_run",
     "ensure_fields",
     "ensure_fields_async",
+    "format_duration",
     "import_records",
     "import_records_async",
     "is_compatible",

@@ -13,12 +13,7 @@ from typing import Any, Self
 
 from django.core.management.base import OutputWrapper
 
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+from selzy.integration import format_duration
 
 
 class ProgressBar:
@@ -78,7 +73,7 @@ class ProgressBar:
         parts.append(f"{share:4.0%}")
         elapsed = self.clock() - self.started
         if 0 < self.done < total and elapsed > 0:
-            parts.append(f"ETA {_duration(elapsed / self.done * (total - self.done))}")
+            parts.append(f"ETA {format_duration(elapsed / self.done * (total - self.done))}")
         if text:
             parts.append(text)
         return " ".join(parts)

@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from selzy.integration import format_duration
+
 from .. import jobs
 from ..ledger import Progress, progress
 from ..models import Connection, ImportRun
@@ -165,12 +167,8 @@ def _recent() -> list[ImportRun]:
 
 
 def _eta(state: Progress) -> str | None:
-    """Time left as ``m:ss`` (or ``h:mm:ss``)."""
-    if state.eta is None:
-        return None
-    minutes, seconds = divmod(round(state.eta), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    """Time left as ``m:ss`` (or ``h:mm:ss``); None (JSON null) while it is not known."""
+    return None if state.eta is None else format_duration(state.eta)
 
 
 def _source_label(source_key: str) -> str:

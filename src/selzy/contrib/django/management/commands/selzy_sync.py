@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection as db_connection
 
 from selzy import SelzyError
+from selzy.integration import format_duration
 
 from ... import jobs
 from ...conf import selzy_settings
@@ -46,11 +47,8 @@ SELZY = ("sent", "inserted", "updated", "deleted", "invalid")
 
 
 def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    # Unknown until the first batches give a rate.
+    return "…" if seconds is None else format_duration(seconds)
 
 
 def describe(state: Progress) -> str:
