@@ -304,7 +304,7 @@ def test_selzy_refusing_the_message_is_a_form_error(
     )
     response = web.post(url("selzy_message"), message_form())
     assert response.status_code == 200
-    assert "Selzy refused it: body: too odd" in text(response)
+    assert "Selzy refused the request: body: too odd." in text(response)
     assert not Message.objects.exists()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -101,3 +102,16 @@ def test_register_button_calls_set_hook(
     assert hook["url"] == "http://testserver/admin/selzy/connection/webhook/"
     assert hook["events"] == ["campaign_status", "unsubscribe"]
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_refused_hook_is_explained(connected: Connection, emulator: Emulator) -> None:
+    user = User.objects.create_user("owner", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="manage_selzy"))
+    client = Client()
+    client.force_login(user)
+    emulator.inject_fault("error", "setHook", code="invalid_arg", message="url: bad", times=1)
+    response = client.post(reverse("admin:selzy_webhook_register"))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "The webhook was not registered. Selzy refused the request: url: bad."
+    ]

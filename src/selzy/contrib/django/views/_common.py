@@ -1,4 +1,5 @@
-"""What every screen shares: permission checks, the admin look, the guideline texts."""
+"""What every screen shares: permission checks, the admin look, the guideline texts, and the
+words for a Selzy failure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+
+from selzy import AccessDeniedError, APIError, InvalidAPIKeyError, RateLimitError, TransportError
 
 MANAGE = "selzy.manage_selzy"
 SEND = "selzy.send_selzy_campaigns"
@@ -28,6 +31,9 @@ SENDER_LETTER_SENT = (
 IMPORT_DONE = "The contacts have been imported successfully"
 CAMPAIGN_SENT = "Your campaign has been sent"
 CAMPAIGN_SCHEDULED = "Your campaign has been scheduled"
+
+#: Where a Selzy account owner finds (and enables) the API key.
+HOW_TO_ENABLE = "Settings → Integrations and API → API access"
 
 View = Callable[..., HttpResponse]
 
@@ -115,3 +121,30 @@ def missing_connection(request: HttpRequest) -> HttpResponse | None:
         messages.error(request, str(error))
         return redirect("admin:selzy_connect")
     return None
+
+
+def explain(error: Exception) -> str:
+    """A failed Selzy call (or a missing or unreadable key) in words a site owner can act on.
+
+    One sentence or more, each ending in a full stop, so a screen can put its own before or
+    after it. Never the API key: none of the error classes shown here holds it.
+    """
+    if isinstance(error, InvalidAPIKeyError):
+        return (
+            "Selzy no longer accepts the saved API key (it may have been regenerated). "
+            "Connect again with the current key."
+        )
+    if isinstance(error, AccessDeniedError):
+        return f"API access is disabled for the Selzy account: enable it in {HOW_TO_ENABLE}."
+    if isinstance(error, RateLimitError):
+        return "Selzy is limiting the number of calls right now: wait a minute and try again."
+    if isinstance(error, TransportError):
+        return f"Selzy could not be reached ({error}). Try again in a moment."
+    if isinstance(error, APIError):
+        return f"Selzy refused the request: {sentence(error.detail)}"
+    return str(error)
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop: Selzy's texts come with or without one."""
+    return f"{text.rstrip().rstrip('.')}."

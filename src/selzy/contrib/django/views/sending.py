@@ -29,7 +29,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
-from selzy import APIError, AttachmentTooLargeError, SelzyError, TransportError
+from selzy import AttachmentTooLargeError, SelzyError
 
 from .. import jobs
 from ..client import NotConnectedError, connected_client
@@ -51,6 +51,7 @@ from ._common import (
     IMPORT_DONE,
     SEND,
     SENDER_LETTER_SENT,
+    explain,
     missing_connection,
     render,
     require,
@@ -75,15 +76,6 @@ STAT_TILES = [
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-
-def describe(error: Exception) -> str:
-    """An API or client error as one sentence for the screen (never the API key)."""
-    if isinstance(error, APIError):
-        return f"Selzy refused it: {error.detail}"
-    if isinstance(error, TransportError):
-        return f"Selzy could not be reached ({error}). Try again in a moment."
-    return str(error)
 
 
 def setup_redirect(request: HttpRequest, *, need_mapping: bool = False) -> HttpResponse | None:
@@ -146,7 +138,7 @@ def validate_sender(request: HttpRequest) -> HttpResponse:
             with connected_client() as client:
                 client.validate_sender(email=email, login=Connection.current().login or None)
         except SelzyError as error:
-            form.add_error("email", describe(error))
+            form.add_error("email", explain(error))
         else:
             messages.success(request, SENDER_LETTER_SENT)
             return redirect("admin:selzy_sender")
@@ -159,7 +151,7 @@ def _senders_or_error() -> tuple[list[Any], str]:
     try:
         return sender_list(), ""
     except SelzyError as error:
-        return [], describe(error)
+        return [], explain(error)
 
 
 # ----------------------------------------------------------------------------- message
@@ -206,7 +198,7 @@ def _create_message(request: HttpRequest, form: MessageForm) -> Message | None:
         form.add_error("attachments", attachment_too_large(error.filename, error.size))
         return None
     except SelzyError as error:
-        form.add_error(None, describe(error))
+        form.add_error(None, explain(error))
         return None
     if created.message_id is None:
         form.add_error(None, "Selzy answered without a message id; the message was not saved.")
@@ -245,7 +237,7 @@ def _send_test(request: HttpRequest, message: Message, form: TestEmailForm) -> b
         with connected_client() as client:
             result = client.send_test_email(id=message.message_id, email=addresses)
     except (SelzyError, NotConnectedError, UnreadableSecretError) as error:
-        form.add_error(None, describe(error))
+        form.add_error(None, explain(error))
         return False
     message.test_sent_to = ", ".join(addresses)[:1000]
     message.test_sent_at = timezone.now()
@@ -360,7 +352,7 @@ def _refresh(request: HttpRequest, campaign: Campaign) -> None:
     try:
         jobs.refresh_stats(campaign)
     except (SelzyError, NotConnectedError, UnreadableSecretError) as error:
-        messages.error(request, f"The statistics could not be refreshed. {describe(error)}")
+        messages.error(request, f"The statistics could not be refreshed. {explain(error)}")
 
 
 def _local_start(campaign: Campaign) -> str:

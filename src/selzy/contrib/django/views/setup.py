@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 
 from selzy import (
     AccessDeniedError,
-    APIError,
     ClientValidationError,
     InvalidAPIKeyError,
     InvalidArgumentError,
@@ -57,6 +56,7 @@ from ..forms_setup import (
 from ..models import Campaign, Connection, ImportRun, MappedField, Message
 from ..sources import ContactSource, contact_sources
 from ._common import (
+    HOW_TO_ENABLE,
     LIST_SELECTED,
     LOGGED_IN,
     MANAGE,
@@ -64,9 +64,11 @@ from ._common import (
     REGISTERED,
     SELECT_LIST,
     SEND,
+    explain,
     missing_connection,
     render,
     require,
+    sentence,
 )
 
 logger = logging.getLogger("selzy.django")
@@ -75,7 +77,6 @@ T = TypeVar("T")
 
 RECENT = 5  # rows of each kind on the overview
 
-HOW_TO_ENABLE = "Settings → Integrations and API → API access"
 KEY_REFUSED = (
     "Selzy did not accept this API key. Copy it again from your Selzy account "
     f"({HOW_TO_ENABLE}); a key that was regenerated in Selzy stops working. Nothing was saved."
@@ -106,29 +107,6 @@ def _with_client(call: Callable[[Selzy], T]) -> T:
     """``call`` with the linked account's client, closed afterwards."""
     with connected_client() as client:
         return call(client)
-
-
-def explain(error: SelzyError) -> str:
-    """A Selzy failure in words a site owner can act on (our errors never hold the key)."""
-    if isinstance(error, InvalidAPIKeyError):
-        return (
-            "Selzy no longer accepts the saved API key (it may have been regenerated). "
-            "Connect again with the current key."
-        )
-    if isinstance(error, AccessDeniedError):
-        return f"API access is disabled for the Selzy account: enable it in {HOW_TO_ENABLE}."
-    if isinstance(error, RateLimitError):
-        return "Selzy is limiting the number of calls right now: wait a minute and try again."
-    if isinstance(error, TransportError):
-        return f"Selzy could not be reached ({error}). Try again in a moment."
-    if isinstance(error, APIError):
-        return f"Selzy refused the request: {_sentence(error.detail)}"
-    return str(error)
-
-
-def _sentence(text: str) -> str:
-    """Server texts come with or without a final full stop; ours follow them."""
-    return f"{text.rstrip().rstrip('.')}."
 
 
 def needs_connection(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -348,7 +326,7 @@ def _register_error(error: SelzyError) -> str:
             "press Register again. Nothing was saved."
         )
     if isinstance(error, InvalidArgumentError):
-        return f"Selzy refused the registration: {_sentence(error.detail)} Nothing was saved."
+        return f"Selzy refused the registration: {sentence(error.detail)} Nothing was saved."
     if isinstance(error, TransportError):
         # register is not safe to repeat: the account may exist although the answer was lost.
         return (
@@ -419,7 +397,7 @@ def _chosen_list(form: ListForm) -> tuple[int, str]:
 
 def _list_error(error: SelzyError) -> str:
     if isinstance(error, InvalidArgumentError):
-        return f"Selzy did not create the list: {_sentence(error.detail)} Nothing was saved."
+        return f"Selzy did not create the list: {sentence(error.detail)} Nothing was saved."
     return f"{explain(error)} Nothing was saved."
 
 

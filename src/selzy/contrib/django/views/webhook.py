@@ -28,7 +28,7 @@ from ..conf import selzy_settings
 from ..crypto import UnreadableSecretError
 from ..models import Campaign, Connection, ContactState
 from ..signals import webhook_event
-from ._common import MANAGE, missing_connection, require
+from ._common import MANAGE, explain, missing_connection, require
 
 logger = logging.getLogger("selzy.django")
 
@@ -106,7 +106,7 @@ def register_hook(request: HttpRequest) -> HttpResponse:
                 hook_url=url, events=HOOK_EVENTS, event_format="json_post", status="active"
             )
     except SelzyError as error:
-        messages.error(request, f"Selzy did not accept the webhook: {error}")
+        messages.error(request, f"The webhook was not registered. {explain(error)}")
     else:
         messages.success(
             request,
