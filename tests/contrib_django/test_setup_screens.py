@@ -18,9 +18,11 @@ from selzy.contrib.django.models import Campaign, Connection, ImportRun, MappedF
 from selzy.contrib.django.views._common import (
     LIST_SELECTED,
     LOGGED_IN,
+    MANAGE,
     MAPPING_DONE,
     REGISTERED,
     SELECT_LIST,
+    SEND,
 )
 from selzy.emulator import Emulator, SeededAccount
 from selzy.testing import client_for
@@ -102,6 +104,19 @@ def test_staff_without_the_permissions_get_403_and_no_selzy_in_the_index(client:
     assert client.post(reverse("admin:selzy_connect"), {"api_key": OTHER_KEY}).status_code == 403
     assert "Selzy" not in client.get(reverse("admin:index")).content.decode()
     assert Connection.current().is_connected
+
+
+def test_the_checked_permissions_are_the_declared_ones() -> None:
+    meta = Connection._meta
+    assert {MANAGE, SEND} == {f"{meta.app_label}.{codename}" for codename, _ in meta.permissions}
+
+
+def test_either_permission_shows_the_module_and_neither_hides_it(client: Client) -> None:
+    overview = reverse(OVERVIEW)
+    for user, shown in ((staff("clerk"), False), (staff("sender", "send_selzy_campaigns"), True)):
+        client.force_login(user)
+        assert (overview in client.get(reverse("admin:index")).content.decode()) is shown
+        assert client.get(overview).status_code == (200 if shown else 403)
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client: Client) -> None:

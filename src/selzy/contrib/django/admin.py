@@ -16,6 +16,7 @@ from django.urls import URLPattern, path
 
 from . import models
 from .views import imports, sending, setup, webhook
+from .views._common import may_use
 
 
 @admin.register(models.Connection)
@@ -23,9 +24,7 @@ class SelzyAdmin(admin.ModelAdmin):
     """ "Selzy" in the admin index; opens the overview of the flow."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("selzy.manage_selzy") or request.user.has_perm(
-            "selzy.send_selzy_campaigns"
-        )
+        return may_use(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

@@ -15,8 +15,12 @@ from django.template.response import TemplateResponse
 
 from selzy import AccessDeniedError, APIError, InvalidAPIKeyError, RateLimitError, TransportError
 
-MANAGE = "selzy.manage_selzy"
-SEND = "selzy.send_selzy_campaigns"
+# The module's permissions as has_perm takes them, "<app label>.<codename>": the only place
+# they are spelled (models.Connection's Meta declares the codenames for the migrations).
+MANAGE = "selzy.manage_selzy"  # connect, choose the list, map the fields
+SEND = "selzy.send_selzy_campaigns"  # messages, test emails, campaigns, imports
+
+NO_PERMISSION = "You do not have permission to use the Selzy module"
 
 # The integration guidelines' own words, shown word for word.
 LOGGED_IN = "You have successfully logged in"
@@ -38,6 +42,11 @@ HOW_TO_ENABLE = "Settings → Integrations and API → API access"
 View = Callable[..., HttpResponse]
 
 
+def may_use(user: Any) -> bool:
+    """Either permission: enough to see the module in the admin's index and its overview."""
+    return bool(user.has_perm(MANAGE) or user.has_perm(SEND))
+
+
 def require(*permissions: str) -> Callable[[View], View]:
     """Staff without every named permission get 403 (the admin wrapper already checks staff)."""
 
@@ -45,7 +54,7 @@ def require(*permissions: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.has_perms(permissions):
-                raise PermissionDenied("You do not have permission to use the Selzy module")
+                raise PermissionDenied(NO_PERMISSION)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -61,10 +61,12 @@ from ._common import (
     LOGGED_IN,
     MANAGE,
     MAPPING_DONE,
+    NO_PERMISSION,
     REGISTERED,
     SELECT_LIST,
     SEND,
     explain,
+    may_use,
     missing_connection,
     render,
     require,
@@ -166,8 +168,8 @@ def _link_account(
 
 def overview(request: HttpRequest) -> HttpResponse:
     """The module's home: each step's state and the next action (either permission)."""
-    if not (_can_manage(request) or _can_send(request)):
-        raise PermissionDenied("You do not have permission to use the Selzy module")
+    if not may_use(request.user):
+        raise PermissionDenied(NO_PERMISSION)
     connection = Connection.current()
     context = {
         "connection": connection,
