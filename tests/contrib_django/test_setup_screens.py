@@ -20,6 +20,7 @@ from selzy.contrib.django.views._common import (
     LOGGED_IN,
     MANAGE,
     MAPPING_DONE,
+    NOT_CONNECTED,
     REGISTERED,
     SELECT_LIST,
     SEND,
@@ -164,6 +165,38 @@ def test_an_unreadable_key_sends_the_user_to_connect_again(manager: Client) -> N
         response = manager.get(reverse("admin:selzy_list"))
         assert response["Location"] == reverse("admin:selzy_connect")
         assert "Connect the account again" in texts(response)[0]
+
+
+def test_each_screen_sends_the_user_to_the_setup_step_it_lacks(
+    manager: Client, connected: Connection
+) -> None:
+    # Messages pile up unread across these redirects: the last one is the screen's.
+    connect, select, mapping = (reverse(f"admin:selzy_{n}") for n in ("connect", "list", "mapping"))
+    to_list = (select, f"{SELECT_LIST} first.")
+    to_mapping = (mapping, "Map the contact fields to Selzy's fields first.")
+    steps = [
+        ("message", to_list),
+        ("sender", to_list),
+        ("import_new", to_list),
+        ("list", None),
+        ("mapping", (select, "Select the list (and the contacts to import) first.")),
+    ]
+    for name, expected in steps:
+        response = manager.get(reverse(f"admin:selzy_{name}"))
+        if expected is None:
+            assert response.status_code == 200, name
+        else:
+            assert (response["Location"], texts(response)[-1]) == expected, name
+    connected.list_id = 7
+    connected.save()
+    assert manager.get(reverse("admin:selzy_message")).status_code == 200
+    response = manager.get(reverse("admin:selzy_import_new"))
+    assert (response["Location"], texts(response)[-1]) == to_mapping
+    Connection.objects.update(api_key_encrypted="", connected_at=None)
+    for name in ("list", "mapping", "message", "import_new", "webhook_register"):
+        call = manager.post if name == "webhook_register" else manager.get
+        response = call(reverse(f"admin:selzy_{name}"))
+        assert (response["Location"], texts(response)[-1]) == (connect, NOT_CONNECTED), name
 
 
 def test_a_post_without_csrf_token_is_refused(account: SeededAccount) -> None:

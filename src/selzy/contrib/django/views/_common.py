@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -14,6 +14,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from selzy import AccessDeniedError, APIError, InvalidAPIKeyError, RateLimitError, TransportError
+
+if TYPE_CHECKING:
+    from ..models import Connection
 
 # The module's permissions as has_perm takes them, "<app label>.<codename>": the only place
 # they are spelled (models.Connection's Meta declares the codenames for the migrations).
@@ -115,20 +118,46 @@ def render(
 NOT_CONNECTED = "Connect a Selzy account first: log in with its API key or register a new one."
 
 
-def missing_connection(request: HttpRequest) -> HttpResponse | None:
-    """A redirect to the Connect step, saying why, when no usable key is stored (else None)."""
+def key_problem(connection: Connection) -> str:
+    """Why the stored API key cannot be read ("" when it can, or when none is stored)."""
     from ..crypto import UnreadableSecretError
-    from ..models import Connection
+
+    if not connection.is_connected:
+        return ""
+    try:
+        _ = connection.api_key
+    except UnreadableSecretError as error:
+        return str(error)
+    return ""
+
+
+def setup_redirect(
+    request: HttpRequest, *, need_list: bool = True, need_mapping: bool = False
+) -> HttpResponse | None:
+    """A redirect to the first setup step a screen still lacks, saying why; None when set up.
+
+    Always a linked account with a readable key; then, unless ``need_list`` is False, a
+    selected list; with ``need_mapping``, also the mapped fields of the chosen contact source.
+    """
+    from ..models import Connection, MappedField
 
     connection = Connection.current()
     if not connection.is_connected:
         messages.warning(request, NOT_CONNECTED)
         return redirect("admin:selzy_connect")
-    try:
-        _ = connection.api_key
-    except UnreadableSecretError as error:
-        messages.error(request, str(error))
+    if problem := key_problem(connection):
+        messages.error(request, problem)
         return redirect("admin:selzy_connect")
+    if not (need_list or need_mapping):
+        return None
+    if not connection.list_id:
+        messages.warning(request, f"{SELECT_LIST} first.")
+        return redirect("admin:selzy_list")
+    if need_mapping and not (
+        connection.source and MappedField.objects.filter(source=connection.source).exists()
+    ):
+        messages.warning(request, "Map the contact fields to Selzy's fields first.")
+        return redirect("admin:selzy_mapping")
     return None
 
 

@@ -43,7 +43,7 @@ from ..forms_sending import (
     attachment_too_large,
 )
 from ..ledger import progress
-from ..models import Campaign, Connection, ImportRun, MappedField, Message
+from ..models import Campaign, Connection, ImportRun, Message
 from ..sources import get_source
 from ._common import (
     CAMPAIGN_SCHEDULED,
@@ -52,9 +52,9 @@ from ._common import (
     SEND,
     SENDER_LETTER_SENT,
     explain,
-    missing_connection,
     render,
     require,
+    setup_redirect,  # views.imports imports it from here too
 )
 
 #: Selzy statuses in which the campaign has not started sending yet: the page keeps the
@@ -76,23 +76,6 @@ STAT_TILES = [
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-
-def setup_redirect(request: HttpRequest, *, need_mapping: bool = False) -> HttpResponse | None:
-    """Send the user to the setup step still missing, saying why (None when all is set)."""
-    problem = missing_connection(request)
-    if problem is not None:
-        return problem
-    connection = Connection.current()
-    if not connection.list_id:
-        messages.warning(request, "Select a list to import contacts or create a new one first.")
-        return redirect("admin:selzy_list")
-    if need_mapping and not (
-        connection.source and MappedField.objects.filter(source=connection.source).exists()
-    ):
-        messages.warning(request, "Map the contact fields to Selzy's fields first.")
-        return redirect("admin:selzy_mapping")
-    return None
 
 
 def form_data(request: HttpRequest) -> Any:

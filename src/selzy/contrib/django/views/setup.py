@@ -45,7 +45,6 @@ from selzy.integration import (
 )
 
 from ..client import connected_client, make_client
-from ..crypto import UnreadableSecretError
 from ..forms_setup import (
     ConnectForm,
     ListForm,
@@ -66,11 +65,12 @@ from ._common import (
     SELECT_LIST,
     SEND,
     explain,
+    key_problem,
     may_use,
-    missing_connection,
     render,
     require,
     sentence,
+    setup_redirect,
 )
 
 logger = logging.getLogger("selzy.django")
@@ -116,9 +116,8 @@ def needs_connection(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        problem = missing_connection(request)
-        if problem is not None:
-            return problem
+        if (early := setup_redirect(request, need_list=False)) is not None:
+            return early
         return view(request, Connection.current(), *args, **kwargs)
 
     return wrapped
@@ -173,7 +172,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     connection = Connection.current()
     context = {
         "connection": connection,
-        "key_problem": _key_problem(connection),
+        "key_problem": key_problem(connection),
         "source": _source_or_none(connection.source),
         "pairs": MappedField.objects.filter(source=connection.source) if connection.source else [],
         "can_manage": _can_manage(request),
@@ -184,16 +183,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "recent_imports": ImportRun.objects.all()[:RECENT],
     }
     return render(request, "selzy/overview.html", "Overview", context)
-
-
-def _key_problem(connection: Connection) -> str:
-    if not connection.is_connected:
-        return ""
-    try:
-        _ = connection.api_key
-    except UnreadableSecretError as error:
-        return str(error)
-    return ""
 
 
 def _source_or_none(key: str) -> ContactSource | None:

@@ -28,7 +28,7 @@ from ..conf import selzy_settings
 from ..crypto import UnreadableSecretError
 from ..models import Campaign, Connection, ContactState
 from ..signals import webhook_event
-from ._common import MANAGE, explain, missing_connection, require
+from ._common import MANAGE, explain, require, setup_redirect
 
 logger = logging.getLogger("selzy.django")
 
@@ -96,9 +96,8 @@ def hook_url(request: HttpRequest) -> str:
 @require(MANAGE)
 def register_hook(request: HttpRequest) -> HttpResponse:
     """setHook for this site's endpoint: campaign status changes arrive without polling."""
-    problem = missing_connection(request)
-    if problem is not None:
-        return problem
+    if (early := setup_redirect(request, need_list=False)) is not None:
+        return early
     url = hook_url(request)
     try:
         with connected_client() as client:
