@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,8 +12,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from selzy.contrib.django import crypto, jobs
-from selzy.contrib.django.conf import selzy_settings
+from selzy.contrib.django import conf, crypto, jobs
+from selzy.contrib.django.conf import KNOWN_KEYS, SelzySettings, selzy_settings
 from selzy.contrib.django.models import Campaign, Connection, ImportRun, MappedField, Message
 from selzy.contrib.django.sources import get_source
 from selzy.emulator import Emulator, SeededAccount
@@ -30,7 +33,10 @@ def test_checks_pass_with_the_test_settings() -> None:
         ({"PLATFORM": "My CRM"}, "Latin letters and digits"),
         ({"TASK_RUNNER": "cron"}, "TASK_RUNNER"),
         ({"IMPORT_BATCH_SIZE": 501}, "1 to 500"),
-        ({"COLOUR": "blue"}, "unknown keys"),
+        ({"TIMEOUT": "soon"}, r'"TIMEOUT"\] = \'soon\': use a number'),
+        ({"BATCH_ATTEMPTS": None}, "use a whole number"),
+        ({"CONTACT_SOURCES": ["users"]}, "use a dict"),
+        ({"COLOUR": "blue"}, r"unknown keys \['COLOUR'\]; the known ones are \['BASE_URL', "),
     ],
 )
 def test_bad_settings_are_explained(change: dict[str, Any], message: str) -> None:
@@ -39,6 +45,27 @@ def test_bad_settings_are_explained(change: dict[str, Any], message: str) -> Non
             selzy_settings()
         errors = checks.run_checks(tags=["selzy"])
         assert [e.id for e in errors] == ["selzy.E001"]
+
+
+def test_the_declared_defaults_are_what_a_left_out_key_reads_as() -> None:
+    with override_settings(SELZY={"PLATFORM": "MyCRM"}):
+        assert selzy_settings() == SelzySettings(platform="MyCRM")
+    assert SelzySettings(platform="A").contact_sources["users"]["label"] == "Users"
+
+
+def test_the_documented_keys_are_the_known_ones() -> None:
+    """The settings are declared once (SelzySettings); the docstring and the README describe
+    them, so they must name the same keys, and the docstring's values must be the defaults."""
+    documented = dict(re.findall(r'^ {8}"([A-Z_]+)": (.+?),\s+#', conf.__doc__ or "", re.M))
+    assert set(documented) == KNOWN_KEYS
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Settings", 1)[1].split("\n### ", 1)[0]
+    assert set(re.findall(r"^\| `([A-Z_]+)` \|", section, re.M)) == KNOWN_KEYS
+    examples = {"PLATFORM", "CONTACT_SOURCES"}  # shown with an example, not the default
+    for key, text in documented.items():
+        if key not in examples:
+            with override_settings(SELZY={"PLATFORM": "MyCRM", key: ast.literal_eval(text)}):
+                assert selzy_settings() == SelzySettings(platform="MyCRM"), key
 
 
 def test_bad_encryption_key_and_missing_model_are_checked() -> None:

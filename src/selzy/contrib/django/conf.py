@@ -1,5 +1,10 @@
 """The module's settings: one ``SELZY`` dict in the Django settings, read through one function.
 
+Each key is declared once, as a field of :class:`SelzySettings` with its default and how it is
+read; the known keys, the defaults and the validation all come from there. The example below
+(the defaults, but for PLATFORM and CONTACT_SOURCES) and the README's table describe them, and
+a test keeps both in step with the fields.
+
 ::
 
     SELZY = {
@@ -39,7 +44,9 @@ that Redis, which is what several Celery workers on one key need (check selzy.W0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any
 
 from django.conf import settings
@@ -59,49 +66,133 @@ DEFAULT_USER_SOURCE: dict[str, Any] = {
     "filter": {"is_active": True},
 }
 
+Reader = Callable[[Any], Any]
+
+
+class _Invalid(ValueError):
+    """A reader refusing a value; its text says what to write instead."""
+
+
+# --- readers: a key's raw value (or its default) -> the validated value --------------------
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _number(kind: type[int] | type[float], at_least: float | None = None) -> Reader:
+    """``kind(value)``, raised to ``at_least``: a floor rather than an error, so 0 workers
+    means one."""
+
+    def read(value: Any) -> int | float:
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise _Invalid("use a whole number" if kind is int else "use a number") from None
+        return number if at_least is None else max(kind(at_least), number)
+
+    return read
+
+
+def _platform(value: Any) -> str:
+    if not isinstance(value, str) or not PLATFORM_PATTERN.fullmatch(value):
+        raise _Invalid(
+            "use Latin letters and digits only, without spaces or special characters "
+            "(the integration guidelines' rule)"
+        )
+    return value
+
+
+def _url(value: Any) -> str:
+    return str(value).rstrip("/")
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    keys = (value,) if isinstance(value, str | bytes) else value
+    return tuple(k.decode() if isinstance(k, bytes) else str(k) for k in keys)
+
+
+def _sources(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise _Invalid('use a dict: {"name": {"model": "app.Model", ...}}')
+    return {str(k): dict(v) for k, v in value.items()}
+
+
+def _task_runner(value: Any) -> str:
+    if value not in TASK_RUNNERS:
+        raise _Invalid(f"choose one of {', '.join(TASK_RUNNERS)}")
+    return str(value)
+
+
+def _rate_limiter(value: Any) -> str:
+    if value != MEMORY_RATE_LIMITER and not (
+        isinstance(value, str) and value.startswith(REDIS_URL_SCHEMES)
+    ):
+        raise _Invalid(
+            'use "memory" (one bucket per process) or a Redis URL shared by all workers, '
+            'e.g. "redis://127.0.0.1:6379/0"'
+        )
+    return str(value)
+
+
+def _batch_size(value: Any) -> int:
+    size = int(_number(int)(value))
+    if not 1 <= size <= MAX_IMPORT_ROWS:
+        raise _Invalid(f"Selzy takes 1 to {MAX_IMPORT_ROWS} rows a call")
+    return size
+
+
+def _setting(
+    key: str,
+    default: Any = MISSING,
+    read: Reader = _as_is,
+    *,
+    blank: bool = False,
+    required: str = "",
+) -> Any:
+    """A :class:`SelzySettings` field read from ``SELZY[key]``: ``default`` when the key is
+    left out (with ``blank``, also when it is empty or None), then ``read``. A field without a
+    default is ``required``: that text says what it is for."""
+    metadata = {"key": key, "read": read, "blank": blank, "required": required}
+    if isinstance(default, dict | list):  # each instance gets its own copy
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
 
 @dataclass(frozen=True)
 class SelzySettings:
-    """The validated ``SELZY`` settings."""
+    """The validated ``SELZY`` settings. Each field is one key of the dict, with its default
+    and how it is read: the only list of them (the module docstring describes them)."""
 
-    platform: str
-    base_url: str = DEFAULT_BASE_URL
-    lang: str = DEFAULT_LANG
-    encryption_keys: tuple[str, ...] = ()
-    contact_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    client_factory: str | None = None
-    task_runner: str = "thread"
-    rate_limiter: str = MEMORY_RATE_LIMITER
-    site_url: str | None = None
-    segment_url_max_age: int = 7 * 24 * 3600
-    import_batch_size: int = MAX_IMPORT_ROWS
-    import_concurrency: int = 1
-    batch_lease: float = 120.0
-    batch_attempts: int = 5
-    sync_debounce: float = 10.0
-    timeout: float = 60.0
-    max_retries: int = 3
+    platform: str = _setting(
+        "PLATFORM",
+        read=_platform,
+        blank=True,
+        required="the name of your system, agreed with Selzy, sent with every API call",
+    )
+    base_url: str = _setting("BASE_URL", DEFAULT_BASE_URL, _url, blank=True)
+    lang: str = _setting("LANG", DEFAULT_LANG, str, blank=True)
+    encryption_keys: tuple[str, ...] = _setting("ENCRYPTION_KEY", (), _keys, blank=True)
+    # _setting returns a dataclasses.field, here with a default_factory: nothing is shared.
+    contact_sources: dict[str, dict[str, Any]] = _setting(  # noqa: RUF009
+        "CONTACT_SOURCES", {"users": DEFAULT_USER_SOURCE}, _sources, blank=True
+    )
+    client_factory: str | None = _setting("CLIENT_FACTORY", None)
+    task_runner: str = _setting("TASK_RUNNER", "thread", _task_runner)
+    rate_limiter: str = _setting("RATE_LIMITER", MEMORY_RATE_LIMITER, _rate_limiter, blank=True)
+    site_url: str | None = _setting("SITE_URL", None, lambda v: _url(v) if v else None)
+    segment_url_max_age: int = _setting("SEGMENT_URL_MAX_AGE", 7 * 24 * 3600, _number(int))
+    import_batch_size: int = _setting("IMPORT_BATCH_SIZE", MAX_IMPORT_ROWS, _batch_size)
+    import_concurrency: int = _setting("IMPORT_CONCURRENCY", 1, _number(int, 1))
+    batch_lease: float = _setting("BATCH_LEASE", 120.0, _number(float, 1.0))
+    batch_attempts: int = _setting("BATCH_ATTEMPTS", 5, _number(int, 1))
+    sync_debounce: float = _setting("SYNC_DEBOUNCE", 10.0, _number(float, 0.0))
+    timeout: float = _setting("TIMEOUT", 60.0, _number(float))
+    max_retries: int = _setting("MAX_RETRIES", 3, _number(int))
 
 
-_KNOWN = {
-    "PLATFORM",
-    "BASE_URL",
-    "LANG",
-    "ENCRYPTION_KEY",
-    "CONTACT_SOURCES",
-    "CLIENT_FACTORY",
-    "TASK_RUNNER",
-    "RATE_LIMITER",
-    "SITE_URL",
-    "SEGMENT_URL_MAX_AGE",
-    "IMPORT_BATCH_SIZE",
-    "IMPORT_CONCURRENCY",
-    "BATCH_LEASE",
-    "BATCH_ATTEMPTS",
-    "SYNC_DEBOUNCE",
-    "TIMEOUT",
-    "MAX_RETRIES",
-}
+#: Every key ``SELZY`` may hold.
+KNOWN_KEYS = frozenset(f.metadata["key"] for f in fields(SelzySettings))
 
 
 def _raw() -> dict[str, Any]:
@@ -115,69 +206,33 @@ def _raw() -> dict[str, Any]:
     return raw
 
 
+def _default(spec: Field[Any]) -> Any:
+    if spec.default_factory is not MISSING:
+        return spec.default_factory()
+    return spec.default
+
+
+def _read(spec: Field[Any], raw: dict[str, Any]) -> Any:
+    """One field's value from ``raw``, or an ImproperlyConfigured saying what to write."""
+    key = spec.metadata["key"]
+    value = raw.get(key, MISSING)
+    if value is MISSING or (spec.metadata["blank"] and not value):
+        value = _default(spec)
+    if value is MISSING:
+        raise ImproperlyConfigured(f'SELZY["{key}"] is required: {spec.metadata["required"]}')
+    try:
+        return spec.metadata["read"](value)
+    except _Invalid as why:
+        raise ImproperlyConfigured(f'SELZY["{key}"] = {value!r}: {why}') from None
+
+
 def selzy_settings() -> SelzySettings:
     """Read and validate ``settings.SELZY``; every problem is an ImproperlyConfigured that
     says what to write instead."""
     raw = _raw()
-    unknown = sorted(set(raw) - _KNOWN)
+    unknown = sorted(set(raw) - KNOWN_KEYS)
     if unknown:
         raise ImproperlyConfigured(
-            f"SELZY has unknown keys {unknown}; the known ones are {sorted(_KNOWN)}"
+            f"SELZY has unknown keys {unknown}; the known ones are {sorted(KNOWN_KEYS)}"
         )
-    platform = raw.get("PLATFORM")
-    if not platform:
-        raise ImproperlyConfigured(
-            'SELZY["PLATFORM"] is required: the name of your system, agreed with Selzy, '
-            "sent with every API call"
-        )
-    if not isinstance(platform, str) or not PLATFORM_PATTERN.fullmatch(platform):
-        raise ImproperlyConfigured(
-            f'SELZY["PLATFORM"] = {platform!r}: use Latin letters and digits only, without '
-            "spaces or special characters (the integration guidelines' rule)"
-        )
-    keys = raw.get("ENCRYPTION_KEY") or ()
-    if isinstance(keys, str | bytes):
-        keys = (keys,)
-    runner = raw.get("TASK_RUNNER", "thread")
-    if runner not in TASK_RUNNERS:
-        raise ImproperlyConfigured(
-            f'SELZY["TASK_RUNNER"] = {runner!r}: choose one of {", ".join(TASK_RUNNERS)}'
-        )
-    limiter = raw.get("RATE_LIMITER") or MEMORY_RATE_LIMITER
-    if limiter != MEMORY_RATE_LIMITER and not (
-        isinstance(limiter, str) and limiter.startswith(REDIS_URL_SCHEMES)
-    ):
-        raise ImproperlyConfigured(
-            f'SELZY["RATE_LIMITER"] = {limiter!r}: use "memory" (one bucket per process) or a '
-            'Redis URL shared by all workers, e.g. "redis://127.0.0.1:6379/0"'
-        )
-    batch = int(raw.get("IMPORT_BATCH_SIZE", MAX_IMPORT_ROWS))
-    if not 1 <= batch <= MAX_IMPORT_ROWS:
-        raise ImproperlyConfigured(
-            f'SELZY["IMPORT_BATCH_SIZE"] = {batch}: Selzy takes 1 to {MAX_IMPORT_ROWS} rows a call'
-        )
-    sources = raw.get("CONTACT_SOURCES") or {"users": dict(DEFAULT_USER_SOURCE)}
-    if not isinstance(sources, dict):
-        raise ImproperlyConfigured(
-            'SELZY["CONTACT_SOURCES"] must be a dict: {"name": {"model": "app.Model", ...}}'
-        )
-    site_url = raw.get("SITE_URL")
-    return SelzySettings(
-        platform=platform,
-        base_url=str(raw.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-        lang=str(raw.get("LANG") or DEFAULT_LANG),
-        encryption_keys=tuple(k.decode() if isinstance(k, bytes) else str(k) for k in keys),
-        contact_sources={str(k): dict(v) for k, v in sources.items()},
-        client_factory=raw.get("CLIENT_FACTORY"),
-        task_runner=runner,
-        rate_limiter=limiter,
-        site_url=str(site_url).rstrip("/") if site_url else None,
-        segment_url_max_age=int(raw.get("SEGMENT_URL_MAX_AGE", 7 * 24 * 3600)),
-        import_batch_size=batch,
-        import_concurrency=max(1, int(raw.get("IMPORT_CONCURRENCY", 1))),
-        batch_lease=max(1.0, float(raw.get("BATCH_LEASE", 120))),
-        batch_attempts=max(1, int(raw.get("BATCH_ATTEMPTS", 5))),
-        sync_debounce=max(0.0, float(raw.get("SYNC_DEBOUNCE", 10))),
-        timeout=float(raw.get("TIMEOUT", 60.0)),
-        max_retries=int(raw.get("MAX_RETRIES", 3)),
-    )
+    return SelzySettings(**{spec.name: _read(spec, raw) for spec in fields(SelzySettings)})
