@@ -75,6 +75,11 @@ STEPS = [
 ]
 
 
+def form_data(request: HttpRequest) -> Any:
+    """The POST data of a submitted form, None for a GET (an empty POST is still a submit)."""
+    return request.POST if request.method == "POST" else None
+
+
 def steps_done() -> set[str]:
     """Which steps of the flow are behind the user (for the step bar)."""
     from ..models import Campaign, Connection, Message

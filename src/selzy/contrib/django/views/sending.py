@@ -52,6 +52,7 @@ from ._common import (
     SEND,
     SENDER_LETTER_SENT,
     explain,
+    form_data,
     render,
     require,
     setup_redirect,  # views.imports imports it from here too
@@ -76,11 +77,6 @@ STAT_TILES = [
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-
-def form_data(request: HttpRequest) -> Any:
-    """The POST data of a submitted form, None for a GET (an empty POST is still a submit)."""
-    return request.POST if request.method == "POST" else None
 
 
 def announce_once(request: HttpRequest, key: str, text: str) -> None:

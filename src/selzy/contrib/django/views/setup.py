@@ -65,6 +65,7 @@ from ._common import (
     SELECT_LIST,
     SEND,
     explain,
+    form_data,
     key_problem,
     may_use,
     render,
@@ -211,7 +212,7 @@ def _next_step(connection: Connection) -> str:
 @require(MANAGE)
 def connect(request: HttpRequest) -> HttpResponse:
     """Guidelines, "Login of the existing Selzy user": key form -> getLists -> logged in."""
-    form = ConnectForm(request.POST if request.method == "POST" else None)
+    form = ConnectForm(form_data(request))
     if form.is_bound and form.is_valid():
         api_key = form.cleaned_data["api_key"]
         try:
@@ -257,7 +258,7 @@ def _key_error(error: SelzyError) -> str:
 @require(MANAGE)
 def register(request: HttpRequest) -> HttpResponse:
     """Guidelines, "User registration": email and password -> register -> key saved."""
-    form = RegisterForm(request.POST if request.method == "POST" else None)
+    form = RegisterForm(form_data(request))
     if form.is_bound and form.is_valid():
         email = form.cleaned_data["email"]
         try:
@@ -357,7 +358,7 @@ def select_list(request: HttpRequest, connection: Connection) -> HttpResponse:
     sources = contact_sources()
     initial = {"list_id": str(connection.list_id or ""), "source": connection.source}
     form = ListForm(
-        request.POST if request.method == "POST" else None,
+        form_data(request),
         lists=lists,
         sources=sources,
         initial=initial,
@@ -439,7 +440,7 @@ def mapping(request: HttpRequest, connection: Connection) -> HttpResponse:
     selzy_fields = [SelzyField.from_api(f) for f in fields]
     source_fields = source.fields()
     form = MappingForm(
-        request.POST if request.method == "POST" else None,
+        form_data(request),
         source_fields=source_fields,
         selzy_fields=selzy_fields,
         plan=plan_fields(source_fields, selzy_fields),
