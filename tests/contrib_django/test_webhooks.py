@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from selzy.contrib.django.models import Campaign, Connection, Message
@@ -16,6 +16,7 @@ from selzy.contrib.django.signals import webhook_event
 from selzy.emulator import Emulator, SeededAccount
 
 from .conftest import ACCOUNT_KEY
+from .settings import SELZY
 
 
 def signed(payload: dict[str, Any], api_key: str) -> bytes:
@@ -102,6 +103,10 @@ def test_register_button_calls_set_hook(
     assert hook["url"] == "http://testserver/admin/selzy/connection/webhook/"
     assert hook["events"] == ["campaign_status", "unsubscribe"]
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405
+    with override_settings(SELZY={**SELZY, "SITE_URL": "https://crm.example/"}):
+        client.post(reverse("admin:selzy_webhook_register"))
+    (state,) = emulator.state_dump()["accounts"]
+    assert state["hooks"][-1]["url"] == "https://crm.example/admin/selzy/connection/webhook/"
 
 
 @pytest.mark.django_db

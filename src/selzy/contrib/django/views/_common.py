@@ -15,6 +15,8 @@ from django.template.response import TemplateResponse
 
 from selzy import AccessDeniedError, APIError, InvalidAPIKeyError, RateLimitError, TransportError
 
+from ..conf import selzy_settings
+
 if TYPE_CHECKING:
     from ..models import Connection
 
@@ -78,6 +80,11 @@ STEPS = [
 def form_data(request: HttpRequest) -> Any:
     """The POST data of a submitted form, None for a GET (an empty POST is still a submit)."""
     return request.POST if request.method == "POST" else None
+
+
+def site_url_for(request: HttpRequest) -> str:
+    """How Selzy reaches this site: SITE_URL when set, else the address of this request."""
+    return selzy_settings().site_url or request.build_absolute_uri("/").rstrip("/")
 
 
 def steps_done() -> set[str]:

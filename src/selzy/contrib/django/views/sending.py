@@ -33,7 +33,6 @@ from selzy import AttachmentTooLargeError, SelzyError
 
 from .. import jobs
 from ..client import NotConnectedError, connected_client
-from ..conf import selzy_settings
 from ..crypto import UnreadableSecretError
 from ..forms_sending import (
     CampaignForm,
@@ -56,6 +55,7 @@ from ._common import (
     render,
     require,
     setup_redirect,  # views.imports imports it from here too
+    site_url_for,
 )
 
 #: Selzy statuses in which the campaign has not started sending yet: the page keeps the
@@ -87,11 +87,6 @@ def announce_once(request: HttpRequest, key: str, text: str) -> None:
     messages.success(request, text)
     # Keep the list short: only recent announcements can come up again.
     request.session["selzy_announced"] = [*seen[-49:], key]
-
-
-def site_url_for(request: HttpRequest) -> str:
-    """How Selzy reaches this site: SITE_URL when set, else the address of this request."""
-    return selzy_settings().site_url or request.build_absolute_uri("/").rstrip("/")
 
 
 def sender_list() -> list[Any]:

@@ -24,11 +24,10 @@ from django.views.decorators.http import require_POST
 from selzy import SelzyError, WebhookAuthError, parse_webhook
 
 from ..client import connected_client
-from ..conf import selzy_settings
 from ..crypto import UnreadableSecretError
 from ..models import Campaign, Connection, ContactState
 from ..signals import webhook_event
-from ._common import MANAGE, explain, require, setup_redirect
+from ._common import MANAGE, explain, require, setup_redirect, site_url_for
 
 logger = logging.getLogger("selzy.django")
 
@@ -87,9 +86,8 @@ def _int(value: object) -> int | None:
 
 
 def hook_url(request: HttpRequest) -> str:
-    path = reverse("admin:selzy_webhook")
-    site = selzy_settings().site_url
-    return f"{site}{path}" if site else request.build_absolute_uri(path)
+    """The endpoint's address as Selzy reaches it (SITE_URL when set)."""
+    return f"{site_url_for(request)}{reverse('admin:selzy_webhook')}"
 
 
 @require_POST
