@@ -1,5 +1,6 @@
-"""What every screen shares: permission checks, the admin look, the guideline texts, and the
-words for a Selzy failure."""
+"""What every screen shares: the permissions and their checks, the admin look, the guideline
+texts, the guard that sends the user to a missing setup step, and the words for a Selzy
+failure."""
 
 from __future__ import annotations
 
@@ -176,8 +177,8 @@ def setup_redirect(
 def explain(error: Exception) -> str:
     """A failed Selzy call (or a missing or unreadable key) in words a site owner can act on.
 
-    One sentence or more, each ending in a full stop, so a screen can put its own before or
-    after it. Never the API key: none of the error classes shown here holds it.
+    The known failures get advice; any other error speaks for itself. Never the API key: none
+    of these error classes holds it.
     """
     if isinstance(error, InvalidAPIKeyError):
         return (
