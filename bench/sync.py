@@ -69,6 +69,7 @@ class EmulatorProcess:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},  # this checkout's emulator
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -124,7 +125,8 @@ def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="selzy-bench-") as tmp:
         env = {
             **os.environ,
-            "PYTHONPATH": str(ROOT),
+            # This checkout's src/ first: a worktree benchmarks itself, not the editable install.
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
             "DJANGO_SETTINGS_MODULE": "tests.contrib_django.settings",
             "SELZY_TEST_DB_PATH": str(Path(tmp) / "bench.sqlite3"),
             "SELZY_TEST_SELZY": json.dumps(

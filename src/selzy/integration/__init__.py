@@ -16,6 +16,7 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
 ``docs/architecture.md`` walks one contact through these modules.
 """
 
+from ._calls import BatchOutcome, plan_calls
 from ._campaigns import (
     STATS_COUNTERS,
     CampaignLaunch,
@@ -24,6 +25,7 @@ from ._campaigns import (
     take_stats_snapshot,
 )
 from ._changes import CHANGE_KINDS, Change, ChangeKind, SentState, classify, row_hash
+from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome, InMemoryCheckpointStore
 from ._convert import (
     convert_value,
     normalise_email,
@@ -69,26 +71,15 @@ from ._names import selzy_field_name
 from ._plan import FieldPlan, NewField, ensure_fields, ensure_fields_async, plan_fields
 from ._records import Rejection, SourceRecord
 from ._send import (
-    BatchOutcome,
     Contact,
     NoStates,
     StateStore,
-    plan_calls,
     send_changes,
     send_changes_async,
     sync_batch,
     sync_batch_async,
 )
-from ._stream import (
-    Checkpoint,
-    CheckpointStore,
-    ImportOutcome,
-    InMemoryCheckpointStore,
-    ProgressCallback,
-    Source,
-    import_records,
-    import_records_async,
-)
+from ._stream import ProgressCallback, Source, import_records, import_records_async
 from ._suggest import suggest_mapping
 from ._totals import ChangeCounts, RunTotals
 

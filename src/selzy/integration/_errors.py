@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from selzy.client import SelzyError
 
 if TYPE_CHECKING:
+    from ._checkpoints import ImportOutcome
     from ._mapping import MappingProblem
-    from ._stream import ImportOutcome
 
 
 class IntegrationError(SelzyError):

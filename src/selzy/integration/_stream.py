@@ -29,85 +29,24 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
 
 from selzy.client import AsyncSelzy, Selzy, SelzyError
 from selzy.protocol import MAX_IMPORT_ROWS
 
+from ._calls import BatchOutcome, plan_calls
 from ._changes import Change, classify
+from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome
 from ._errors import ImportInterruptedError
 from ._job import ImportJob
 from ._records import Rejection, SourceRecord
-from ._send import BatchOutcome, plan_calls, send_changes, send_changes_async
+from ._send import send_changes, send_changes_async
 from ._totals import RunTotals
 
 Source = Iterable[SourceRecord] | Callable[[int], Iterable[SourceRecord]]
 #: ``on_progress(done, total_or_None, records_per_second)`` after each checkpoint.
 ProgressCallback = Callable[[int, int | None, float], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """Where an import stands: the first ``position`` source records are fully done.
-
-    ``finished`` marks a run that reached the end of its source; a store holding a finished
-    checkpoint makes :func:`import_records` return at once without reading the source.
-    """
-
-    position: int
-    totals: RunTotals = field(default_factory=RunTotals)
-    finished: bool = False
-
-
-class CheckpointStore(Protocol):
-    """Where a run keeps its progress. One store belongs to one run of one import."""
-
-    def load(self) -> Checkpoint | None:
-        """The last saved checkpoint, or None when the run has not started."""
-
-    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
-        """Record ``checkpoint`` together with the rejections of the records it newly covers.
-
-        Save both atomically and every rejected record is stored exactly once, however often
-        the run is interrupted and resumed.
-        """
-
-
-class InMemoryCheckpointStore:
-    """A :class:`CheckpointStore` in a Python object (tests, scripts, one-process runs)."""
-
-    def __init__(self, checkpoint: Checkpoint | None = None) -> None:
-        self.checkpoint = checkpoint
-        self.rejections: list[Rejection] = []
-        self.saves = 0
-
-    def load(self) -> Checkpoint | None:
-        """The last checkpoint saved."""
-        return self.checkpoint
-
-    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
-        """Keep ``checkpoint`` and append ``rejections``."""
-        self.checkpoint = checkpoint
-        self.rejections.extend(rejections)
-        self.saves += 1
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    """What an import did.
-
-    ``totals`` cover the whole import, runs it resumed included; ``rejections`` are the records
-    rejected in this run (locally or by Selzy), each with its source id, unless the run was told
-    not to keep them (they are then only in the store).
-    """
-
-    totals: RunTotals
-    rejections: tuple[Rejection, ...]
-    resumed_from: int
-    finished: bool
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

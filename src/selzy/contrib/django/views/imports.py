@@ -25,8 +25,8 @@ from .. import jobs
 from ..ledger import Progress, progress
 from ..models import Connection, ImportRun
 from ..sources import get_source
-from ._common import IMPORT_DONE, SEND, render, require
-from .sending import announce_once, setup_redirect
+from ._common import IMPORT_DONE, SEND, render, require, setup_redirect
+from .sending import announce_once
 
 REJECTIONS_PER_PAGE = 100
 

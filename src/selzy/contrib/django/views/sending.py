@@ -54,7 +54,7 @@ from ._common import (
     form_data,
     render,
     require,
-    setup_redirect,  # views.imports imports it from here too
+    setup_redirect,
     site_url_for,
 )
 
