@@ -13,6 +13,8 @@ import pytest
 from emuwire import Api
 
 from selzy.emulator import Emulator, Reply
+from selzy.emulator._control._table import control
+from selzy.emulator._reply import json_reply
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -342,3 +344,13 @@ def test_web_version_attachments_and_unsubscribed(api: Api, emulator: Emulator) 
 
 def test_webhook_log(emulator: Emulator) -> None:
     assert as_json(ctl(emulator, "GET", "/_emulator/webhooks")) == []
+
+
+# ------------------------------------------------------------------------------ the table
+
+
+def test_the_table_refuses_a_second_function_for_a_route() -> None:
+    with pytest.raises(KeyError, match="two control routes for POST 'reset'"):
+        control("POST", "reset")(lambda req: json_reply({}))
+    with pytest.raises(ValueError, match="only the last segment"):
+        control("GET", "files/{name*}/x")
