@@ -7,6 +7,7 @@ byte, without an HTTP client in between.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -158,6 +159,16 @@ def test_seed_defaults_over_http(emulator: Emulator) -> None:
     assert account["fields"] == [
         {"id": seeded["field_ids"]["Name"], "name": "Name", "type": "string"}
     ]
+
+
+def test_seed_over_http_and_in_python_share_their_defaults() -> None:
+    over_http, in_python = Emulator(), Emulator()
+    seeded = as_json(ctl(over_http, "POST", "/_emulator/seed", b"api_key=&email=&balance="))
+    assert seeded == json.loads(json.dumps(asdict(in_python.seed_account())))
+    assert (
+        ctl(over_http, "GET", "/_emulator/state").body
+        == ctl(in_python, "GET", "/_emulator/state").body
+    )
 
 
 def test_seed_with_every_argument(emulator: Emulator) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
 from .._mail import fmt
 from .._reply import Reply, json_reply
 from ._args import csv_list, field_types, flag
@@ -15,31 +19,31 @@ def reset(req: ControlRequest) -> Reply:
     return json_reply({"ok": True})
 
 
+#: How ``POST /_emulator/seed`` reads each argument of `Emulator.seed_account`. A scalar left
+#: empty is not passed, so the method's defaults apply (there is no second copy of them here);
+#: a list given empty means none.
+_SEED_SCALARS: dict[str, Callable[[Any], Any]] = {
+    "api_key": str,
+    "login": str,
+    "email": str,
+    "reseller": flag,
+    "balance": float,
+    "timezone": str,
+}
+_SEED_LISTS: dict[str, Callable[[Any], Any]] = {
+    "lists": csv_list,
+    "fields": field_types,
+    "senders": csv_list,
+}
+
+
 @control("POST", "seed")
 def seed(req: ControlRequest) -> Reply:
     """Seed an account with a known key; answers the key, login and the ids tests need."""
     args = req.args
-    seeded = req.emu.seed_account(
-        str(args.get("api_key") or "test-api-key"),
-        login=args.get("login") or None,
-        email=str(args.get("email") or "owner@example.com"),
-        lists=csv_list(args["lists"]) if "lists" in args else ["Newsletter"],
-        fields=field_types(args["fields"]) if "fields" in args else None,
-        senders=csv_list(args["senders"]) if "senders" in args else ["news@example.com"],
-        reseller=flag(args.get("reseller")),
-        balance=float(args.get("balance") or 100.0),
-        timezone=str(args.get("timezone") or "UTC"),
-    )
-    return json_reply(
-        {
-            "api_key": seeded.api_key,
-            "login": seeded.login,
-            "email": seeded.email,
-            "list_ids": seeded.list_ids,
-            "field_ids": seeded.field_ids,
-            "senders": list(seeded.senders),
-        }
-    )
+    given = {name: read(args[name]) for name, read in _SEED_SCALARS.items() if args.get(name)}
+    given.update({name: read(args[name]) for name, read in _SEED_LISTS.items() if name in args})
+    return json_reply(asdict(req.emu.seed_account(**given)))
 
 
 @control(ANY, "state")
