@@ -239,12 +239,14 @@ def test_clock_advance_adds_every_unit(emulator: Emulator) -> None:
 
 
 def test_fault_defaults_over_http(emulator: Emulator) -> None:
-    assert as_json(ctl(emulator, "POST", "/_emulator/faults", b"times=")) == {
+    rule = as_json(ctl(emulator, "POST", "/_emulator/faults", b"times="))
+    assert rule == Emulator().inject_fault("error").as_dict()
+    assert rule == {
         "id": 1,
         "kind": "error",
         "method": "*",
         "code": "retry_later",
-        "message": "Injected fault: temporary failure",
+        "message": "Injected fault: temporary failure, retry later",
         "status": 503,
         "seconds": 0.0,
         "share": 1.0,

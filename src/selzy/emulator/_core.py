@@ -36,7 +36,7 @@ from ._errors import (
     Unspecified,
     error_for_code,
 )
-from ._faults import Fault, FaultInjector
+from ._faults import FAULT_DEFAULTS, Fault, FaultInjector
 from ._params import Params, Tree, build_tree, decode_body, text_of, urlencoded_pairs
 from ._ratelimit import RateLimiter
 from ._reply import Reply, json_reply, text_reply
@@ -280,15 +280,15 @@ class Emulator:
     def inject_fault(
         self,
         kind: str,
-        method: str = "*",
+        method: str = FAULT_DEFAULTS.method,
         *,
-        code: str = "retry_later",
-        message: str = "Injected fault: temporary failure, retry later",
-        status: int = 503,
-        seconds: float = 0.0,
-        share: float = 1.0,
-        times: int | None = None,
-        after: bool = False,
+        code: str = FAULT_DEFAULTS.code,
+        message: str = FAULT_DEFAULTS.message,
+        status: int = FAULT_DEFAULTS.status,
+        seconds: float = FAULT_DEFAULTS.seconds,
+        share: float = FAULT_DEFAULTS.share,
+        times: int | None = FAULT_DEFAULTS.times,
+        after: bool = FAULT_DEFAULTS.after,
     ) -> Fault:
         """Add a fault rule: kind is "latency", "error", "http" or "drop" (see `Fault`)."""
         return self.faults.add(

@@ -7,7 +7,7 @@ so the readers accept both spellings.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._params import build_tree, text_of, urlencoded_pairs
@@ -35,6 +35,15 @@ def read_args(headers: Mapping[str, str], query: bytes, body: bytes) -> dict[str
             text_of(node) if not isinstance(node, dict) else [text_of(v) for v in node.values()]
         )
     return out
+
+
+def given(args: Mapping[str, Any], readers: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The arguments in `readers` that are present and not empty, each read by its reader.
+
+    The rest are left out, so the Python method called with them applies its own defaults and
+    the control plane keeps no copy of them.
+    """
+    return {name: read(args[name]) for name, read in readers.items() if args.get(name)}
 
 
 def csv_list(value: Any) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .._mail import fmt
 from .._reply import Reply, json_reply
-from ._args import csv_list, field_types, flag
+from ._args import csv_list, field_types, flag, given
 from ._table import ANY, ControlRequest, control
 
 
@@ -19,9 +19,8 @@ def reset(req: ControlRequest) -> Reply:
     return json_reply({"ok": True})
 
 
-#: How ``POST /_emulator/seed`` reads each argument of `Emulator.seed_account`. A scalar left
-#: empty is not passed, so the method's defaults apply (there is no second copy of them here);
-#: a list given empty means none.
+#: How ``POST /_emulator/seed`` reads the arguments of `Emulator.seed_account`: empty scalars
+#: take the method's defaults, lists given empty mean none.
 _SEED_SCALARS: dict[str, Callable[[Any], Any]] = {
     "api_key": str,
     "login": str,
@@ -41,9 +40,9 @@ _SEED_LISTS: dict[str, Callable[[Any], Any]] = {
 def seed(req: ControlRequest) -> Reply:
     """Seed an account with a known key; answers the key, login and the ids tests need."""
     args = req.args
-    given = {name: read(args[name]) for name, read in _SEED_SCALARS.items() if args.get(name)}
-    given.update({name: read(args[name]) for name, read in _SEED_LISTS.items() if name in args})
-    return json_reply(asdict(req.emu.seed_account(**given)))
+    options = given(args, _SEED_SCALARS)
+    options.update({name: read(args[name]) for name, read in _SEED_LISTS.items() if name in args})
+    return json_reply(asdict(req.emu.seed_account(**options)))
 
 
 @control(ANY, "state")
@@ -77,22 +76,28 @@ def faults(req: ControlRequest) -> Reply:
     return json_reply([f.as_dict() for f in req.emu.faults.rules()])
 
 
+#: How ``POST /_emulator/faults`` reads the arguments of `Emulator.inject_fault`; empty ones
+#: take its defaults.
+_FAULT_SCALARS: dict[str, Callable[[Any], Any]] = {
+    "method": str,
+    "code": str,
+    "message": str,
+    "status": int,
+    "seconds": float,
+    "share": float,
+    "after": flag,
+}
+
+
 @control("POST", "faults")
 def add_fault(req: ControlRequest) -> Reply:
-    """Install one fault rule from the fields of `Emulator.inject_fault`."""
+    """Install one fault rule from the fields of `Emulator.inject_fault` (kind: "error")."""
     args = req.args
-    times = args.get("times")
-    fault = req.emu.inject_fault(
-        str(args.get("kind") or "error"),
-        str(args.get("method") or "*"),
-        code=str(args.get("code") or "retry_later"),
-        message=str(args.get("message") or "Injected fault: temporary failure"),
-        status=int(args.get("status") or 503),
-        seconds=float(args.get("seconds") or 0),
-        share=float(args.get("share") or 1.0),
-        times=int(times) if times not in (None, "") else None,
-        after=flag(args.get("after")),
-    )
+    options = given(args, _FAULT_SCALARS)
+    # Only an absent or empty times means "no count"; 0 is read as a count, as it always was.
+    if args.get("times") not in (None, ""):
+        options["times"] = int(args["times"])
+    fault = req.emu.inject_fault(str(args.get("kind") or "error"), **options)
     return json_reply(fault.as_dict())
 
 
