@@ -30,7 +30,7 @@ TEST_PLATFORM = "SelzyTests"
 
 
 def make_emulator(*, api_key: str = TEST_API_KEY, **seed: Any) -> Emulator:
-    """An emulator with one seeded account (a list, a Name field, a confirmed sender)."""
+    """An emulator with one seeded account: `Emulator.seed_account`'s defaults, or `seed`."""
     emulator = Emulator()
     emulator.seed_account(api_key, **seed)
     return emulator

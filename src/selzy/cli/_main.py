@@ -106,13 +106,20 @@ def emulator_group() -> None:
 @click.option(
     "--api-key",
     envvar="SELZY_EMULATOR_API_KEY",
-    help="Seed an account with this key: a list, a Name field, a confirmed sender "
-    "[env: SELZY_EMULATOR_API_KEY].",
+    help="Seed an account with this key and the emulator's default list, field and confirmed "
+    "sender [env: SELZY_EMULATOR_API_KEY].",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the outcome model.")
+@click.option(
+    "--seed", type=int, help="Seed of ids, tokens and the outcome model [default: the emulator's]."
+)
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
-def emulator_serve(host: str, port: int, api_key: str | None, seed: int, quiet: bool) -> None:
+def emulator_serve(
+    host: str, port: int, api_key: str | None, seed: int | None, quiet: bool
+) -> None:
     """Serve the emulator over HTTP until Ctrl-C; its outbox is at /_emulator/outbox."""
     from selzy.emulator import serve
 
-    serve(host, port, api_key=api_key, seed=seed, verbose=not quiet)
+    # Only a given seed is passed: the default lives in the emulator, which is imported only
+    # here so that other commands start without it.
+    options = {} if seed is None else {"seed": seed}
+    serve(host, port, api_key=api_key, verbose=not quiet, **options)

@@ -17,6 +17,7 @@ import traceback
 import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from selzy.protocol import METHODS
@@ -35,15 +36,18 @@ from ._errors import (
     Unspecified,
     error_for_code,
 )
-from ._faults import Fault, FaultInjector
+from ._faults import FAULT_DEFAULTS, Fault, FaultInjector
 from ._params import Params, Tree, build_tree, decode_body, text_of, urlencoded_pairs
 from ._ratelimit import RateLimiter
 from ._reply import Reply, json_reply, text_reply
-from ._seed import SeededAccount, apply_token, seed_account
+from ._seed import SEED_DEFAULTS, AccountSeed, SeededAccount, apply_token, seed_account
 from ._state import Letter, RequestRecord, State
 from ._timeline import advance as advance_timelines
 from ._timeline import record as record_delivery
 from ._webhooks import Delivery, WebhookSender, body_of, deliveries_for, urllib_sender
+
+#: The seed of ids, api keys, tokens, the delivery model and fault sampling when none is given.
+DEFAULT_SEED = 0
 
 _API_PATH = re.compile(r"/([A-Za-z]{2})/api/((?:async/)?[A-Za-z]+)/?")
 
@@ -65,7 +69,7 @@ class Emulator:
     def __init__(
         self,
         *,
-        seed: int = 0,
+        seed: int = DEFAULT_SEED,
         clock: Clock | None = None,
         rate_limits: bool = True,
         model: OutcomeModel | None = None,
@@ -276,15 +280,15 @@ class Emulator:
     def inject_fault(
         self,
         kind: str,
-        method: str = "*",
+        method: str = FAULT_DEFAULTS.method,
         *,
-        code: str = "retry_later",
-        message: str = "Injected fault: temporary failure, retry later",
-        status: int = 503,
-        seconds: float = 0.0,
-        share: float = 1.0,
-        times: int | None = None,
-        after: bool = False,
+        code: str = FAULT_DEFAULTS.code,
+        message: str = FAULT_DEFAULTS.message,
+        status: int = FAULT_DEFAULTS.status,
+        seconds: float = FAULT_DEFAULTS.seconds,
+        share: float = FAULT_DEFAULTS.share,
+        times: int | None = FAULT_DEFAULTS.times,
+        after: bool = FAULT_DEFAULTS.after,
     ) -> Fault:
         """Add a fault rule: kind is "latency", "error", "http" or "drop" (see `Fault`)."""
         return self.faults.add(
@@ -307,32 +311,34 @@ class Emulator:
 
     def seed_account(
         self,
-        api_key: str = "test-api-key",
+        api_key: str = SEED_DEFAULTS.api_key,
         *,
-        login: str | None = None,
-        email: str = "owner@example.com",
-        lists: tuple[str, ...] | list[str] = ("Newsletter",),
-        fields: Mapping[str, str] | None = None,
-        senders: tuple[str, ...] | list[str] = ("news@example.com",),
-        reseller: bool = False,
-        balance: float = 100.0,
-        timezone: str = "UTC",
+        login: str | None = SEED_DEFAULTS.login,
+        email: str = SEED_DEFAULTS.email,
+        lists: tuple[str, ...] | list[str] = SEED_DEFAULTS.lists,
+        fields: Mapping[str, str] | None = SEED_DEFAULTS.fields,
+        senders: tuple[str, ...] | list[str] = SEED_DEFAULTS.senders,
+        reseller: bool = SEED_DEFAULTS.reseller,
+        balance: float = SEED_DEFAULTS.balance,
+        timezone: str = SEED_DEFAULTS.timezone,
     ) -> SeededAccount:
-        """Create (or replace) an account with a known key, lists, fields and confirmed senders."""
+        """Create (or replace) an account with a known key, lists, fields and confirmed senders.
+
+        The defaults are `AccountSeed`'s; ``fields=None`` means the default fields too.
+        """
+        seed = AccountSeed(
+            api_key=api_key,
+            login=login,
+            email=email,
+            lists=tuple(lists),
+            fields=MappingProxyType(dict(fields if fields is not None else SEED_DEFAULTS.fields)),
+            senders=tuple(senders),
+            reseller=reseller,
+            balance=balance,
+            timezone=timezone,
+        )
         with self.lock:
-            return seed_account(
-                self.state,
-                self.clock.now(),
-                api_key=api_key,
-                login=login,
-                email=email,
-                lists=list(lists),
-                fields=dict(fields if fields is not None else {"Name": "string"}),
-                senders=list(senders),
-                reseller=reseller,
-                balance=balance,
-                timezone=timezone,
-            )
+            return seed_account(self.state, self.clock.now(), seed)
 
     def outbox(self, to: str | None = None) -> list[Letter]:
         """Letters sent so far (optionally only those to one address), oldest first."""

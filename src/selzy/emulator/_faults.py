@@ -67,6 +67,11 @@ class Fault:
         }
 
 
+#: A rule with every default: `Emulator.inject_fault` reads its defaults from here, and
+#: ``POST /_emulator/faults`` passes only what it is given, so they cannot drift.
+FAULT_DEFAULTS = Fault("error")
+
+
 class FaultInjector:
     """Holds fault rules and decides which ones hit a given call."""
 

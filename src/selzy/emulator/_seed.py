@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from selzy.protocol import FIELD_TYPES
 
 from ._call import Event
 from ._state import Account, MailList, Membership, Sender, State, UserField
 from ._webhooks import Delivery, deliveries_for
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSeed:
+    """An account to seed; its defaults are the only ones.
+
+    `Emulator.seed_account` reads its defaults from `SEED_DEFAULTS`; ``POST /_emulator/seed``,
+    `selzy.testing` and ``selzy emulator serve --api-key`` pass only what they are given, so
+    none of them can drift from these.
+    """
+
+    api_key: str = "test-api-key"
+    #: None: ``ID<user id>``, as the service names accounts.
+    login: str | None = None
+    email: str = "owner@example.com"
+    lists: tuple[str, ...] = ("Newsletter",)
+    #: Name -> type; read-only, as the default is shared by every seed.
+    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({"Name": "string"}))
+    #: Confirmed sender addresses, ready for createEmailMessage.
+    senders: tuple[str, ...] = ("news@example.com",)
+    reseller: bool = False
+    balance: float = 100.0
+    timezone: str = "UTC"
+
+
+#: What a seed holds when not told otherwise.
+SEED_DEFAULTS = AccountSeed()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,28 +53,16 @@ class SeededAccount:
     senders: tuple[str, ...] = ()
 
 
-def seed_account(
-    state: State,
-    now: datetime,
-    *,
-    api_key: str,
-    login: str | None,
-    email: str,
-    lists: list[str],
-    fields: dict[str, str],
-    senders: list[str],
-    reseller: bool,
-    balance: float,
-    timezone: str,
-) -> SeededAccount:
+def seed_account(state: State, now: datetime, seed: AccountSeed) -> SeededAccount:
     """Create an account directly in state (replacing one with the same key or login)."""
+    api_key = seed.api_key
     if not api_key:
         raise ValueError("api_key must not be empty")
-    for name, ftype in fields.items():
+    for name, ftype in seed.fields.items():
         if ftype not in FIELD_TYPES:
             raise ValueError(f"field {name!r}: type must be one of {FIELD_TYPES}")
     user_id = state.next_id("account")
-    login = login or f"ID{user_id}"
+    login = seed.login or f"ID{user_id}"
     old = state.accounts.pop(api_key, None)
     if old is not None:
         state.by_login.pop(old.login, None)
@@ -56,28 +73,28 @@ def seed_account(
         Account(
             key=api_key,
             login=login,
-            email=email,
+            email=seed.email,
             created=now,
-            reseller=reseller,
-            balance=balance,
-            timezone=timezone,
+            reseller=seed.reseller,
+            balance=seed.balance,
+            timezone=seed.timezone,
         )
     )
-    for title in lists:
+    for title in seed.lists:
         lst = MailList(id=state.next_id("list"), title=title, created=now)
         account.lists[lst.id] = lst
-    for pos, (name, ftype) in enumerate(fields.items(), start=1):
+    for pos, (name, ftype) in enumerate(seed.fields.items(), start=1):
         ufield = UserField(state.next_id("field"), name, ftype, name, view_pos=pos)
         account.fields[ufield.id] = ufield
-    for address in senders:
+    for address in seed.senders:
         account.senders[address.lower()] = Sender(address, "", True, now, now)
     return SeededAccount(
         api_key=api_key,
         login=login,
-        email=email,
+        email=seed.email,
         list_ids={lst.title: lst.id for lst in account.lists.values()},
         field_ids={f.name: f.id for f in account.fields.values()},
-        senders=tuple(senders),
+        senders=seed.senders,
     )
 
 

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from ._clock import SystemClock
-from ._core import Emulator
+from ._core import DEFAULT_SEED, Emulator
 
 #: Idle keep-alive connections are closed after this many seconds.
 IDLE_TIMEOUT = 30.0
@@ -205,13 +205,14 @@ def serve(
     port: int = 8025,
     *,
     api_key: str | None = None,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     verbose: bool = True,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C (what ``selzy emulator serve`` calls).
 
     Time follows the wall clock (plus any ``/_emulator/clock/advance``). With `api_key`, an
-    account with that key, a "Newsletter" list, a Name field and a confirmed sender is seeded.
+    account with that key and `Emulator.seed_account`'s defaults (a list, a field, a confirmed
+    sender) is seeded.
     """
     emulator = Emulator(seed=seed, clock=SystemClock())
     if api_key:
