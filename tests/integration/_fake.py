@@ -54,7 +54,8 @@ def err(code: str, message: str = "failed") -> httpx.Response:
 
 @dataclass
 class FakeSelzy:
-    """State and handler. ``remember=False`` keeps no per-contact state (memory tests)."""
+    """State and handler. ``remember=False`` keeps no per-contact or per-call state, only the
+    counts (memory tests)."""
 
     fields: list[dict[str, Any]] = field(default_factory=list)
     contacts: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -72,7 +73,8 @@ class FakeSelzy:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         method = request.url.path.split("/api/", 1)[1]
-        self.calls.append(method)
+        if self.remember:
+            self.calls.append(method)
         body = request.read().decode("ascii")
         if method == "getFields":
             return ok(self.fields)
@@ -122,10 +124,10 @@ class FakeSelzy:
                 names.append(value)
             elif key not in ("api_key", "platform", "format"):
                 options[key] = value
-        self.field_names_seen.append(tuple(names))
-        self.options_seen.append(options)
         if not self.remember:
             return self._count_only(body, names)
+        self.field_names_seen.append(tuple(names))
+        self.options_seen.append(options)
         log = []
         inserted = updated = 0
         rows = list(self._rows(body, len(names)))

@@ -1,10 +1,11 @@
-"""Incremental sync engine: classify, send_changes, plan_batches and dry_run, through the real
-client against the in-process emulator (and a capturing MockTransport for the wire)."""
+"""Change-based sync: classify, plan_calls, send_changes, sync_batch and dry_run, through the
+real client against the in-process emulator (and a capturing MockTransport for the wire)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Collection, Hashable, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,19 +16,26 @@ from selzy import Selzy
 from selzy.client import NoRateLimiter
 from selzy.emulator import Emulator
 from selzy.integration import (
+    BatchOutcome,
     Change,
-    ContactState,
+    ChangeCounts,
+    Contact,
     DryRunReport,
     FieldMapping,
     ImportJob,
+    NoStates,
+    RunTotals,
     SelzyField,
+    SentState,
     SourceRecord,
-    SyncCounts,
+    StateStore,
     classify,
     dry_run,
-    plan_batches,
+    plan_calls,
     send_changes,
     send_changes_async,
+    sync_batch,
+    sync_batch_async,
 )
 from selzy.testing import TEST_API_KEY, async_client_for, client_for, make_emulator
 
@@ -43,7 +51,7 @@ def rec(source_id: int, email: str, name: str = "", phone: str = "") -> SourceRe
     return SourceRecord(source_id, {"email": email, "name": name, "phone": phone})
 
 
-def sent(job: ImportJob, record: SourceRecord) -> ContactState:
+def sent(job: ImportJob, record: SourceRecord) -> SentState:
     """The state left by sending ``record`` (as a ledger would hold it)."""
     change = classify(job, record, None)
     assert change.state is not None
@@ -59,15 +67,16 @@ def test_classify_gives_every_kind() -> None:
     state = sent(job, ann)
     assert state.sent
     assert state.email == "ann@example.com"
+    assert state.unsubscribed is False
     cases = [
         (ann, None, "new", 1),
-        (ann, ContactState(1), "new", 1),  # remembered but never sent
+        (ann, SentState(1), "new", 1),  # remembered but never sent
         (ann, state, "unchanged", 0),
         (rec(1, "ann@example.com", "Ann B"), state, "update", 1),
         (rec(1, "ANN@example.com", "Ann"), state, "update", 1),  # case only: not a move
         (rec(1, "ann@other.example", "Ann"), state, "move", 2),
         (None, state, "remove", 1),
-        (None, ContactState(1), "remove", 0),  # never sent: nothing to delete
+        (None, SentState(1), "remove", 0),  # never sent: nothing to delete
         (rec(1, "ann@@example"), None, "invalid", 0),
         (rec(1, "ann@@example"), state, "invalid", 1),  # the old address is taken out
         (rec(1, ""), state, "invalid", 1),  # no contact left
@@ -76,6 +85,7 @@ def test_classify_gives_every_kind() -> None:
         change = classify(job, record, old, position=3)
         assert (change.kind, change.rows) == (kind, rows), (record, old)
         assert change.source_id == 1
+        assert change.position == 3
     move = classify(job, rec(1, "ann@other.example", "Ann"), state)
     assert move.delete == ("email", "ann@example.com")
     assert move.state is not None
@@ -126,30 +136,45 @@ def import_calls(emulator: Emulator) -> int:
     return sum(1 for r in emulator.state_dump()["requests"] if r["method"] == "importContacts")
 
 
-def pairs(records: dict[int, SourceRecord | None], ledger: Ledger, sid: int) -> bool:
-    """Whether there is anything to classify: a record, or a state to remove."""
-    return records.get(sid) is not None or sid in ledger.states
-
-
 class Ledger:
-    """The smallest ledger: states by source id, kept from each outcome."""
+    """The smallest ledger: states by source id, kept from each outcome; its own StateStore."""
 
     def __init__(self) -> None:
-        self.states: dict[Any, ContactState] = {}
+        self.states: dict[Any, SentState] = {}
+        self.asked: list[tuple[set[str], set[Hashable]]] = []
+
+    def addresses_held(
+        self, addresses: Collection[str], *, excluding: Collection[Hashable]
+    ) -> Collection[str]:
+        self.asked.append((set(addresses), set(excluding)))
+        wanted = {a.lower() for a in addresses}
+        return {
+            s.email
+            for sid, s in self.states.items()
+            if sid not in excluding and s.sent and s.email.lower() in wanted
+        }
+
+    def contacts(self, records: dict[int, SourceRecord | None]) -> list[Contact]:
+        """Every source id the source or the ledger knows, as a host reads a batch."""
+        ids = sorted(set(records) | set(self.states))
+        return [Contact(i, records.get(sid), self.states.get(sid)) for i, sid in enumerate(ids)]
+
+    def record(self, outcome: BatchOutcome) -> BatchOutcome:
+        self.states.update({s.source_id: s for s in outcome.synced})
+        for sid in outcome.removed:
+            self.states.pop(sid, None)
+        return outcome
 
     def sync(
         self, client: Selzy, job: ImportJob, records: dict[int, SourceRecord | None]
-    ) -> list[Any]:
-        ids = sorted(sid for sid in set(records) | set(self.states) if pairs(records, self, sid))
-        changes = [
-            classify(job, records.get(sid), self.states.get(sid), i) for i, sid in enumerate(ids)
-        ]
-        outcomes = [send_changes(client, job, group) for group in plan_batches(changes)]
-        for outcome in outcomes:
-            self.states.update({s.source_id: s for s in outcome.synced})
-            for sid in outcome.removed:
-                self.states.pop(sid, None)
-        return outcomes
+    ) -> BatchOutcome:
+        return self.record(sync_batch(client, job, self.contacts(records), self))
+
+
+def test_the_ledger_is_a_state_store() -> None:
+    store: StateStore = Ledger()
+    assert store.addresses_held(["a@example.com"], excluding=[]) == set()
+    assert NoStates().addresses_held(["a@example.com"], excluding=[1]) == ()
 
 
 def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator: Emulator) -> None:
@@ -162,9 +187,11 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
         3: rec(3, "cy@example.com", "Cy"),
         4: rec(4, "dee@example.com", "Dee"),
     }
-    (outcome,) = ledger.sync(client, job, records)
-    assert outcome.counts == SyncCounts(new=4)
+    outcome = ledger.sync(client, job, records)
+    assert outcome.totals.changes == ChangeCounts(new=4)
     assert outcome.totals.inserted == 4
+    assert outcome.totals.batches == 1
+    assert ledger.asked == []  # nothing deleted: the store was not asked
     assert set(contacts(emulator)) == {
         "ann@example.com",
         "bob@example.com",
@@ -176,12 +203,17 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
     records[2] = rec(2, "robert@example.com", "Bob", "+4930123456")  # email change
     records[3] = None  # deleted in the source
     records[4] = rec(4, "dee@@example.com", "Dee")  # turned malformed
-    (outcome,) = ledger.sync(client, job, records)
-    assert outcome.counts == SyncCounts(updated=1, moved=1, removed=1, invalid=1)
+    outcome = ledger.sync(client, job, records)
+    assert outcome.totals.changes == ChangeCounts(updated=1, moved=1, removed=1, invalid=1)
+    assert outcome.totals.skipped == {"invalid_email": 1}
+    assert outcome.totals.skipped_locally == 1
+    assert outcome.totals.batches == 1
     assert sorted(outcome.removed) == [3, 4]
     assert [(r.source_id, r.stage, r.code) for r in outcome.rejections] == [
         (4, "local", "invalid_email")
     ]
+    # The store was asked once whether someone else holds the addresses taken out.
+    assert ledger.asked == [({"bob@example.com", "cy@example.com", "dee@example.com"}, {2, 3, 4})]
     now = contacts(emulator)
     assert set(now) == {"ann@example.com", "robert@example.com"}  # no duplicate of Bob
     assert now["ann@example.com"]["fields"]["Name"] == "Ann B"
@@ -190,8 +222,9 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
     assert set(ledger.states) == {1, 2}
 
     calls = import_calls(emulator)
-    (outcome,) = ledger.sync(client, job, records)  # nothing changed: nothing sent
-    assert outcome.counts == SyncCounts(unchanged=2, invalid=1)
+    outcome = ledger.sync(client, job, records)  # nothing changed: nothing sent
+    assert outcome.totals.changes == ChangeCounts(unchanged=2, invalid=1)
+    assert (outcome.totals.sent, outcome.totals.batches) == (0, 0)
     assert import_calls(emulator) == calls
 
 
@@ -207,6 +240,8 @@ def test_an_address_selzy_refuses_is_a_rejection_and_not_synced(client: Selzy) -
         (r.source_id, r.position, r.stage, r.code) for r in outcome.rejections
     ]
     assert (source_id, position, stage, code) == (1, 0, "selzy", "role_address")
+    assert outcome.totals.rejected == 1
+    assert outcome.totals.skipped == {}  # Selzy's refusals are not local skips
 
 
 def test_a_resync_keeps_an_unsubscribed_contact_unsubscribed_without_opt_in(
@@ -217,8 +252,8 @@ def test_a_resync_keeps_an_unsubscribed_contact_unsubscribed_without_opt_in(
     ledger = Ledger()
     ledger.sync(client, job, {1: rec(1, "ann@example.com", "Ann")})
     client.unsubscribe(contact_type="email", contact="ann@example.com")
-    (outcome,) = ledger.sync(client, job, {1: rec(1, "ann@example.com", "Ann B")})
-    assert outcome.counts == SyncCounts(updated=1)
+    outcome = ledger.sync(client, job, {1: rec(1, "ann@example.com", "Ann B")})
+    assert outcome.totals.changes == ChangeCounts(updated=1)
     contact = contacts(emulator)["ann@example.com"]
     assert contact["email_status"] == "unsubscribed"
     assert contact["email_lists"] == {str(list_id): "unsubscribed"}
@@ -231,14 +266,14 @@ def test_shared_addresses_make_one_row_and_deletions_make_way(
 ) -> None:
     job = job_for(client.get_lists()[0].id)
     ledger = Ledger()
-    (outcome,) = ledger.sync(
+    outcome = ledger.sync(
         client, job, {1: rec(1, "pat@example.com", "Pat"), 2: rec(2, "pat@example.com", "Pat B")}
     )
     assert outcome.totals.sent == 1  # Selzy would refuse the second as a duplicate
     assert {s.source_id for s in outcome.synced} == {1, 2}
     assert contacts(emulator)["pat@example.com"]["fields"]["Name"] == "Pat B"
     # One record leaves, the other moves to the freed address's twin: nothing is refused.
-    (outcome,) = ledger.sync(
+    outcome = ledger.sync(
         client, job, {1: None, 2: rec(2, "pat@example.com", "Pat C"), 3: rec(3, "q@example.com")}
     )
     assert outcome.rejections == ()
@@ -266,6 +301,17 @@ def capture() -> tuple[Selzy, list[dict[str, str]]]:
         rate_limiter=NoRateLimiter(),
     )
     return client, bodies
+
+
+def rows_of(body: dict[str, str]) -> list[dict[str, str]]:
+    """A captured importContacts body's rows, by column name."""
+    names = []
+    while f"field_names[{len(names)}]" in body:
+        names.append(body[f"field_names[{len(names)}]"])
+    rows = []
+    while f"data[{len(rows)}][0]" in body:
+        rows.append({n: body[f"data[{len(rows)}][{i}]"] for i, n in enumerate(names)})
+    return rows
 
 
 def test_the_wire_never_carries_status_opt_in_or_list_overwrites() -> None:
@@ -298,14 +344,14 @@ def test_more_than_one_call_of_rows_is_refused_before_sending() -> None:
     assert bodies == []
 
 
-def test_plan_batches_counts_rows_and_reads_lazily() -> None:
+def test_plan_calls_counts_rows_and_reads_lazily() -> None:
     job = job_for()
     old = sent(job, rec(0, "old@example.com"))
     moves = [classify(job, rec(0, f"m{i}@example.com"), old) for i in range(300)]
-    groups = list(plan_batches(iter(moves)))
+    groups = list(plan_calls(iter(moves)))
     assert [sum(c.rows for c in g) for g in groups] == [500, 100]
     unchanged = classify(job, rec(0, "old@example.com"), old)
-    groups = list(plan_batches([unchanged] * 12, max_rows=4, max_changes=5))
+    groups = list(plan_calls([unchanged] * 12, max_rows=4, max_changes=5))
     assert [len(g) for g in groups] == [5, 5, 2]
     pulled = []
 
@@ -314,17 +360,109 @@ def test_plan_batches_counts_rows_and_reads_lazily() -> None:
             pulled.append(i)
             yield classify(job, rec(i, f"s{i}@example.com"), None)
 
-    first = next(plan_batches(stream()))
+    first = next(plan_calls(stream()))
     assert len(first) == 500
     assert len(pulled) == 501  # one group ahead at most
     with pytest.raises(ValueError, match="max_rows"):
-        next(plan_batches([], max_rows=501))
+        next(plan_calls([], max_rows=501))
+    with pytest.raises(ValueError, match="max_rows"):
+        next(plan_calls([], max_rows=0))
+    # A lone move always fits, even in calls of one row.
+    assert [len(g) for g in plan_calls(moves[:3], max_rows=1)] == [1, 1, 1]
+
+
+# --------------------------------------------------------------------------- sync_batch
+
+
+def test_sync_batch_leaves_an_unsubscribed_contact_alone() -> None:
+    client, bodies = capture()
+    job = job_for()
+    ann = replace(sent(job, rec(1, "ann@example.com", "Ann")), unsubscribed=True)
+    bob = replace(sent(job, rec(2, "bob@example.com", "Bob")), unsubscribed=True)
+    store = Ledger()
+    batch = [
+        Contact(0, rec(1, "ann@example.com", "Ann B"), ann),  # changed: still not sent
+        Contact(1, None, bob),  # gone from the source: still not deleted
+        Contact(2, None, None),  # neither a record nor a state: nothing to do
+        Contact(3, rec(3, "cy@example.com", "Cy"), None),
+    ]
+    outcome = sync_batch(client, job, batch, store)
+    assert outcome.totals.skipped == {"unsubscribed": 2}
+    assert outcome.totals.total_skipped == 2
+    assert outcome.totals.changes == ChangeCounts(new=1)
+    assert (outcome.totals.total, outcome.totals.sent, outcome.totals.batches) == (1, 1, 1)
+    assert [s.source_id for s in outcome.synced] == [3]
+    assert outcome.removed == ()
+    assert outcome.rejections == ()
+    (body,) = bodies
+    assert rows_of(body) == [
+        {"email": "cy@example.com", "phone": "", "Name": "Cy", "email_list_ids": "7"}
+    ]
+    assert store.asked == []  # nothing to delete: bob's address was not even looked up
+
+    with client:
+        outcome = sync_batch(client, job, batch[:2], store)
+    assert len(bodies) == 1  # only unsubscribed contacts: no call at all
+    assert outcome.totals == RunTotals(skipped={"unsubscribed": 2})
+
+
+def test_sync_batch_keeps_an_address_the_store_says_another_contact_holds() -> None:
+    client, bodies = capture()
+    job = job_for()
+    pat = sent(job, rec(1, "pat@example.com", "Pat"))
+    old = sent(job, rec(2, "old@example.com", "Old"))
+    batch = [
+        Contact(0, None, pat),  # pat@ leaves the source, but contact 9 holds it too
+        Contact(1, rec(2, "new@example.com", "Old"), old),  # a move: old@ is nobody else's
+    ]
+    store = Ledger()
+    store.states[9] = sent(job, rec(9, "PAT@example.com", "Pat too"))
+    outcome = sync_batch(client, job, batch, store)
+    assert store.asked == [({"pat@example.com", "old@example.com"}, {1, 2})]
+    (body,) = bodies
+    assert [(r["email"], r["delete"]) for r in rows_of(body)] == [
+        ("old@example.com", "1"),
+        ("new@example.com", "0"),
+    ]
+    assert outcome.removed == (1,)  # its own state is forgotten all the same
+    assert [s.email for s in outcome.synced] == ["new@example.com"]
+    assert outcome.totals.changes == ChangeCounts(moved=1, removed=1)
+
+    # A store that holds nothing (a one-off import's): the address is deleted.
+    bodies.clear()
+    with client:
+        outcome = sync_batch(client, job, batch, NoStates())
+    (body,) = bodies
+    assert [(r["email"], r["delete"]) for r in rows_of(body)] == [
+        ("pat@example.com", "1"),
+        ("old@example.com", "1"),
+        ("new@example.com", "0"),
+    ]
+    assert outcome.removed == (1,)
+
+
+def test_sync_batch_makes_a_second_call_when_moves_take_it_past_500_rows() -> None:
+    client, bodies = capture()
+    job = job_for()
+    batch = [
+        Contact(i, rec(i, f"new{i}@example.com"), sent(job, rec(i, f"old{i}@example.com")))
+        for i in range(300)
+    ]
+    with client:
+        outcome = sync_batch(client, job, batch, NoStates())
+    assert [len(rows_of(body)) for body in bodies] == [500, 100]
+    assert outcome.totals.batches == 2
+    assert outcome.totals.sent == 600
+    assert outcome.totals.changes == ChangeCounts(moved=300)
+    assert [s.source_id for s in outcome.synced] == list(range(300))
 
 
 def test_dry_run_counts_what_the_run_then_does(client: Selzy, emulator: Emulator) -> None:
     job = job_for(client.get_lists()[0].id)
     ledger = Ledger()
     ledger.sync(client, job, {i: rec(i, f"p{i}@example.com", f"P{i}") for i in range(40)})
+    # Contact 3 unsubscribed (the webhook said so): its rename is neither sent nor counted.
+    ledger.states[3] = replace(ledger.states[3], unsubscribed=True)
     records: dict[int, SourceRecord | None] = {}
     for i in range(60):
         if i % 10 == 1:
@@ -339,27 +477,47 @@ def test_dry_run_counts_what_the_run_then_does(client: Selzy, emulator: Emulator
             records[i] = rec(i, "", phone="")
         else:
             records[i] = rec(i, f"p{i}@example.com", f"P{i}")
-    ids = sorted(i for i in set(records) | set(ledger.states) if pairs(records, ledger, i))
-    report = dry_run(
-        job, ((records.get(i), ledger.states.get(i)) for i in ids), no_consent=3, unsubscribed=1
-    )
     calls = import_calls(emulator)
+    report = dry_run(job, iter(ledger.contacts(records)), no_consent=3)
     assert import_calls(emulator) == calls  # the dry run called nothing
-    outcomes = ledger.sync(client, job, records)
-    done = sum((o.counts for o in outcomes), SyncCounts())
-    assert report.counts == done
-    assert done == SyncCounts(new=14, updated=4, unchanged=20, moved=4, removed=4, invalid=12)
-    assert report.skipped == {
+    outcome = ledger.sync(client, job, records)
+    assert isinstance(report, DryRunReport)
+    done = outcome.totals.changes
+    assert report.totals.changes == done
+    assert done == ChangeCounts(new=14, updated=3, unchanged=20, moved=4, removed=4, invalid=12)
+    assert report.totals.skipped == {
         "invalid_email": 6,
         "no_consent": 3,
         "no_contact": 6,
         "unsubscribed": 1,
     }
-    assert report.total_skipped == 16
-    assert report.rows == sum(o.totals.sent for o in outcomes)
-    assert report.calls == 1
-    assert isinstance(report, DryRunReport)
-    assert report.as_dict()["counts"] == done.as_dict()
+    assert report.totals.total_skipped == 16
+    # The run skipped the same contacts, the host's own no_consent aside.
+    assert outcome.totals.skipped == {"invalid_email": 6, "no_contact": 6, "unsubscribed": 1}
+    assert report.totals.sent == outcome.totals.sent == 14 + 3 + 2 * 4 + 4 + 8
+    assert report.totals.batches == outcome.totals.batches == 1
+    assert report.totals.total == outcome.totals.total == done.total
+    assert report.totals.skipped_locally == outcome.totals.skipped_locally == 12
+    assert report.totals.as_dict()["changes"] == done.as_dict()
+    assert [r.source_id for r in report.examples["invalid_email"]] == [4, 14, 24]
+    assert [r.source_id for r in report.examples["no_contact"]] == [5, 15, 25]
+    assert set(report.examples) == {"invalid_email", "no_contact"}
+    # The unsubscribed contact kept its old data and its state.
+    assert contacts(emulator)["p3@example.com"]["fields"]["Name"] == "P3"
+    assert ledger.states[3].unsubscribed
+
+
+def test_a_dry_run_of_many_calls_counts_them() -> None:
+    job = job_for()
+    batch = [
+        Contact(i, rec(i, f"new{i}@example.com"), sent(job, rec(i, f"old{i}@example.com")))
+        for i in range(300)
+    ]
+    report = dry_run(job, batch)
+    assert (report.totals.sent, report.totals.batches) == (600, 2)
+    assert report.totals.changes == ChangeCounts(moved=300)
+    assert report.totals.skipped == {}
+    assert dry_run(job, []).totals == RunTotals()
 
 
 def test_the_async_twin_sends_the_same_call(emulator: Emulator) -> None:
@@ -372,7 +530,7 @@ def test_the_async_twin_sends_the_same_call(emulator: Emulator) -> None:
             )
 
     outcome = asyncio.run(main())
-    assert outcome.counts == SyncCounts(new=1)
+    assert outcome.totals.changes == ChangeCounts(new=1)
     assert "ann@example.com" in contacts(emulator)
     empty = asyncio.run(_send_nothing(emulator))
     assert empty.totals.batches == 0
@@ -385,3 +543,23 @@ async def _send_nothing(emulator: Emulator) -> Any:
         return await send_changes_async(
             client, job, [classify(job, rec(1, "x@example.com"), state)]
         )
+
+
+@pytest.mark.asyncio
+async def test_the_async_sync_batch_does_what_the_sync_one_does(emulator: Emulator) -> None:
+    ledger = Ledger()
+    async with async_client_for(emulator) as client:
+        job = job_for((await client.get_lists())[0].id)
+        first = {1: rec(1, "ann@example.com", "Ann"), 2: rec(2, "bob@example.com", "Bob")}
+        ledger.record(await sync_batch_async(client, job, ledger.contacts(first), ledger))
+        ledger.states[2] = replace(ledger.states[2], unsubscribed=True)
+        second: dict[int, SourceRecord | None] = {1: None, 2: rec(2, "bob@example.com", "B")}
+        outcome = ledger.record(
+            await sync_batch_async(client, job, ledger.contacts(second), ledger)
+        )
+    assert outcome.totals.changes == ChangeCounts(removed=1)
+    assert outcome.totals.skipped == {"unsubscribed": 1}
+    assert outcome.removed == (1,)
+    assert ledger.asked == [({"ann@example.com"}, {1})]
+    assert set(contacts(emulator)) == {"bob@example.com"}
+    assert contacts(emulator)["bob@example.com"]["fields"]["Name"] == "Bob"

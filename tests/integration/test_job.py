@@ -10,7 +10,6 @@ import pytest
 from selzy.integration import (
     FieldMapping,
     ImportJob,
-    ImportTotals,
     MappingError,
     Rejection,
     SelzyField,
@@ -114,12 +113,3 @@ def test_types_are_checked_when_the_source_fields_are_known() -> None:
 def test_unknown_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="invalid_values must be 'reject' or 'blank'"):
         ImportJob.build(MAPPING, SELZY, list_id=1, invalid_values="skip")
-
-
-def test_totals_add_up_and_serialise() -> None:
-    a = ImportTotals(total=3, sent=2, inserted=1, updated=1, skipped_locally=1, batches=1)
-    b = ImportTotals(total=1, sent=1, invalid=1, batches=1)
-    assert a + b == ImportTotals(
-        total=4, sent=3, inserted=1, updated=1, invalid=1, skipped_locally=1, batches=2
-    )
-    assert (a + b).as_dict()["sent"] == 3

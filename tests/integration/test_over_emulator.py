@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from selzy.integration import (
     FieldMapping,
+    ImportJob,
     SelzyField,
     SourceField,
     SourceRecord,
     ensure_fields,
+    import_records,
     plan_fields,
-    run_import,
     suggest_mapping,
     validate_mapping,
 )
@@ -40,9 +41,11 @@ def test_mapping_new_fields_and_import_as_the_guidelines_walk_them() -> None:
             SourceRecord(11, {"email": "info@example.com", "first_name": "Desk"}),
             SourceRecord(12, {"email": "not-an-address", "first_name": "Bob"}),
         ]  # fmt: skip
-        outcome = run_import(client, records, mapping, list_id=list_id)
+        job = ImportJob.build(mapping, selzy_fields, list_id=list_id, source_fields=SOURCE)
+        outcome = import_records(client, job, records)
 
         assert (outcome.totals.sent, outcome.totals.inserted, outcome.totals.invalid) == (2, 1, 1)
+        assert (outcome.totals.rejected, outcome.totals.skipped) == (1, {"invalid_email": 1})
         assert [(r.source_id, r.stage) for r in outcome.rejections] == [
             (11, "selzy"),
             (12, "local"),
@@ -59,12 +62,16 @@ def test_a_reimport_keeps_an_unsubscribed_contact_unsubscribed() -> None:
     with emulated_client() as (client, _):
         list_id = client.get_lists()[0].id
         mapping = FieldMapping({"mail": "email", "name": "Name"})
-        run_import(client, [SourceRecord(1, {"mail": "a@example.com", "name": "Ann"})], mapping,
-                   list_id=list_id)  # fmt: skip
+        selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
+        job = ImportJob.build(mapping, selzy_fields, list_id=list_id)
+        import_records(client, job, [SourceRecord(1, {"mail": "a@example.com", "name": "Ann"})])
         client.unsubscribe(contact_type="email", contact="a@example.com")
 
-        run_import(client, [SourceRecord(1, {"mail": "a@example.com", "name": "Ann B"})], mapping,
-                   list_id=list_id)  # fmt: skip
+        outcome = import_records(
+            client, job, [SourceRecord(1, {"mail": "a@example.com", "name": "Ann B"})]
+        )
+
+        assert (outcome.totals.sent, outcome.totals.updated) == (1, 1)
 
         contact = client.get_contact(email="a@example.com", include_lists=True, include_fields=True)
         assert contact.email is not None

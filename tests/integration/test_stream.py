@@ -1,26 +1,33 @@
-"""The import runner end to end through the real client and a fake importContacts."""
+"""import_records end to end: a stream through the real client and a fake importContacts."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
+from selzy import AsyncSelzy, Selzy
 from selzy.integration import (
+    ChangeCounts,
     Checkpoint,
     FieldMapping,
     ImportInterruptedError,
-    ImportTotals,
+    ImportJob,
     InMemoryCheckpointStore,
     MappingError,
     Rejection,
+    RunTotals,
     SelzyField,
     SourceRecord,
-    run_import,
-    run_import_async,
+    import_records,
+    import_records_async,
 )
 
 from ._fake import FakeSelzy
@@ -29,8 +36,22 @@ FIELDS = [
     {"id": 1, "name": "Name", "type": "string"},
     {"id": 2, "name": "Birthday", "type": "date"},
 ]
+SELZY_FIELDS = [SelzyField("Name", "string"), SelzyField("Birthday", "date")]
 MAPPING = FieldMapping({"mail": "email", "first_name": "Name", "born": "Birthday"})
 N = 1203
+
+
+def job_for(
+    client: Selzy, mapping: FieldMapping = MAPPING, *, list_id: int = 7, **options: Any
+) -> ImportJob:
+    """What a host does before a run: read the account's fields (getFields), build the job."""
+    fields = [SelzyField.from_api(f) for f in client.get_fields()]
+    return ImportJob.build(mapping, fields, list_id=list_id, **options)
+
+
+async def job_for_async(client: AsyncSelzy, mapping: FieldMapping = MAPPING) -> ImportJob:
+    fields = [SelzyField.from_api(f) for f in await client.get_fields()]
+    return ImportJob.build(mapping, fields, list_id=7)
 
 
 def lead(i: int) -> SourceRecord:
@@ -70,53 +91,91 @@ def summary(rejections: Sequence[Rejection]) -> list[tuple[str, str, str]]:
     return [(str(r.source_id), r.code, r.stage) for r in ordered]
 
 
-def clean_totals(n: int = N) -> ImportTotals:
+def call_ends(n: int = N, batch: int = 500) -> list[int]:
+    """Where each call's records end: a call takes ``batch`` sendable records and the local
+    rejects up to the next sendable one."""
+    local = {int(sid[5:]) for sid, _, stage in expected_rejections(n) if stage == "local"}
+    sendable = [i for i in range(n) if i not in local]
+    return [sendable[k] for k in range(batch, len(sendable), batch)] + [n]
+
+
+def clean_totals(n: int = N, batch: int = 500) -> RunTotals:
     expected = expected_rejections(n)
-    local = sum(1 for *_, stage in expected if stage == "local")
-    remote = len(expected) - local
-    sent = n - local
-    return ImportTotals(
+    local = Counter(code for _, code, stage in expected if stage == "local")
+    remote = len(expected) - local.total()
+    sent = n - local.total()
+    return RunTotals(
         total=n,
         sent=sent,
         inserted=sent - remote,
         new_emails=sent - remote,
         invalid=remote,
-        skipped_locally=local,
-        batches=-(-sent // 500),
+        skipped_locally=local.total(),
+        batches=-(-sent // batch),
+        rejected=remote,
+        changes=ChangeCounts(new=sent, invalid=local.total()),
+        skipped=dict(sorted(local.items())),
     )
 
 
 class RecordingStore(InMemoryCheckpointStore):
-    """Keeps every checkpoint saved, to check their order."""
+    """Keeps every checkpoint saved with its rejections, to check their order."""
 
     def __init__(self, checkpoint: Checkpoint | None = None) -> None:
         super().__init__(checkpoint)
-        self.history: list[tuple[int, int, bool]] = []
+        self.saved: list[tuple[Checkpoint, list[Rejection]]] = []
 
     def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
         super().save(checkpoint, rejections)
-        self.history.append((checkpoint.position, len(rejections), checkpoint.finished))
+        self.saved.append((checkpoint, list(rejections)))
+
+    @property
+    def history(self) -> list[tuple[int, int, bool]]:
+        return [(c.position, len(r), c.finished) for c, r in self.saved]
+
+    def assert_contiguous(self, start: int = 0) -> None:
+        """Each checkpoint covers a growing prefix and comes with exactly the rejections of the
+        records it newly covers, in source order."""
+        done = start
+        for checkpoint, rejections in self.saved:
+            assert checkpoint.position >= done
+            positions = [r.position for r in rejections]
+            assert positions == sorted(positions)
+            assert all(done <= p < checkpoint.position for p in positions), (done, checkpoint)
+            done = checkpoint.position
+
+
+def test_the_fixture_has_every_kind_of_reject_in_every_call() -> None:
+    ends = call_ends()
+    assert len(ends) == 3
+    assert ends[0] > 500
+    for start, end in itertools.pairwise([0, *ends]):
+        inside = [code for sid, code, _ in expected_rejections() if start <= int(sid[5:]) < end]
+        assert {"invalid_email", "role_address"} <= set(inside)
 
 
 def test_end_to_end_rejections_carry_source_ids_across_batches() -> None:
     server = FakeSelzy(fields=list(FIELDS))
     store = RecordingStore()
-    outcome = run_import(server.client(), leads(), MAPPING, list_id=7, checkpoint_store=store)
+    client = server.client()
+    outcome = import_records(client, job_for(client), leads(), store=store)
 
     assert outcome.totals == clean_totals()
     assert outcome.finished
+    assert outcome.resumed_from == 0
     assert summary(outcome.rejections) == expected_rejections()
-    # Selzy's log indexes (per call) came back as source ids in the 2nd and 3rd batches too.
+    # Selzy's log indexes (per call) came back as source ids in the 2nd and 3rd calls too.
     remote = [r for r in outcome.rejections if r.stage == "selzy"]
     assert max(r.position for r in remote) > 1000
     first = next(r for r in remote if r.source_id == "lead-1072")
-    assert (first.email, first.code, first.reason) == (
+    assert (first.email, first.code, first.reason, first.position) == (
         "info@shop1072.example.com",
         "role_address",
         "Role address",
+        1072,
     )
     bad = next(r for r in outcome.rejections if r.code == "invalid_email")
-    assert (bad.source_id, bad.email) == ("lead-7", "lead7-at-example.com")
+    assert (bad.source_id, bad.email, bad.position) == ("lead-7", "lead7-at-example.com", 7)
     assert bad.reason == "invalid email: 'lead7-at-example.com' has no @"
     dated = next(r for r in outcome.rejections if r.code == "invalid_value")
     assert dated.reason == "born -> Birthday: '31.02.1990' is not a real date"
@@ -132,20 +191,22 @@ def test_end_to_end_rejections_carry_source_ids_across_batches() -> None:
         "Birthday": "1990-06-15",
         "email_list_ids": "7",
     }
-    # Checkpoints: one per batch and a final one; each rejection stored exactly once.
-    assert [position for position, *_ in store.history] == [
-        store.history[0][0],
-        store.history[1][0],
-        N,
-        N,
-    ]
-    assert store.history[-1][2] is True
+    # Checkpoints: one per call and a final one; each rejection stored exactly once.
+    ends = call_ends()
+    assert [position for position, *_ in store.history] == [*ends, N]
+    assert [finished for *_, finished in store.history] == [False, False, False, True]
+    store.assert_contiguous()
     assert summary(store.rejections) == expected_rejections()
+    assert store.checkpoint == Checkpoint(N, clean_totals(), finished=True)
+    # Each checkpoint's totals add up to the records it covers.
+    assert [c.totals.total for c, _ in store.saved] == [*ends, N]
 
 
 def test_statuses_are_never_sent_so_unsubscribed_contacts_stay_unsubscribed() -> None:
     server = FakeSelzy()
-    run_import(server.client(), leads(10), FieldMapping({"mail": "email"}), list_id=1)
+    client = server.client()
+    import_records(client, job_for(client, FieldMapping({"mail": "email"}), list_id=1), leads(10))
+    assert server.field_names_seen
     for names in server.field_names_seen:
         assert not {"email_status", "phone_status", "delete"} & set(names)
 
@@ -157,7 +218,9 @@ def test_phone_only_import_subscribes_phones() -> None:
         SourceRecord(2, {"tel": "8 926 123"}),
         SourceRecord(3, {"tel": None}),
     ]
-    outcome = run_import(server.client(), records, FieldMapping({"tel": "phone"}), list_id=5)
+    client = server.client()
+    job = job_for(client, FieldMapping({"tel": "phone"}), list_id=5)
+    outcome = import_records(client, job, records)
     assert server.field_names_seen == [("phone", "phone_list_ids")]
     assert server.received == [{"phone": "+79261232323", "phone_list_ids": "5"}]
     assert [(r.source_id, r.code) for r in outcome.rejections] == [
@@ -165,6 +228,7 @@ def test_phone_only_import_subscribes_phones() -> None:
         (3, "no_contact"),
     ]
     assert outcome.rejections[1].reason == "no phone"
+    assert outcome.totals.skipped == {"invalid_phone": 1, "no_contact": 1}
 
 
 def test_email_and_phone_and_tags() -> None:
@@ -175,10 +239,9 @@ def test_email_and_phone_and_tags() -> None:
         SourceRecord(2, {"mail": "", "tel": "+4915112345679", "groups": "b, c"}),
         SourceRecord(3, {"mail": "c@example.com", "tel": "0151", "groups": None}),
     ]
-    outcome = run_import(
-        server.client(), records, mapping, list_id=9, selzy_fields=[], overwrite_tags=True
-    )
-    assert server.calls == ["importContacts"]  # fields given: no getFields
+    job = ImportJob.build(mapping, [], list_id=9, overwrite_tags=True)
+    outcome = import_records(server.client(), job, records)
+    assert server.calls == ["importContacts"]  # the engine reads nothing by itself
     assert server.field_names_seen == [("email", "phone", "tags", "email_list_ids")]
     assert server.received == [
         {"email": "a@example.com", "phone": "+4915112345678", "tags": "vip", "email_list_ids": "9"},
@@ -191,9 +254,8 @@ def test_email_and_phone_and_tags() -> None:
     assert outcome.rejections[0].phone == "0151"
 
     server = FakeSelzy()
-    run_import(
-        server.client(), records[:1], mapping, list_id=9, selzy_fields=[], subscribe_phones=True
-    )
+    job = ImportJob.build(mapping, [], list_id=9, subscribe_phones=True)
+    import_records(server.client(), job, records[:1])
     assert server.field_names_seen == [
         ("email", "phone", "tags", "email_list_ids", "phone_list_ids")
     ]
@@ -206,9 +268,10 @@ def test_invalid_values_can_be_sent_blank_but_never_a_bad_email() -> None:
         SourceRecord(1, {"mail": "a@example.com", "tel": "12", "born": "someday"}),
         SourceRecord(2, {"mail": "broken", "tel": "+4915112345678", "born": "01.01.2000"}),
     ]
-    outcome = run_import(server.client(), records, mapping, list_id=1, invalid_values="blank")
+    client = server.client()
+    outcome = import_records(client, job_for(client, mapping, invalid_values="blank"), records)
     assert server.received == [
-        {"email": "a@example.com", "phone": "", "Birthday": "", "email_list_ids": "1"}
+        {"email": "a@example.com", "phone": "", "Birthday": "", "email_list_ids": "7"}
     ]
     assert [(r.source_id, r.code) for r in outcome.rejections] == [(2, "invalid_email")]
 
@@ -216,41 +279,56 @@ def test_invalid_values_can_be_sent_blank_but_never_a_bad_email() -> None:
 def test_a_bad_mapping_sends_nothing() -> None:
     server = FakeSelzy(fields=list(FIELDS))
     with pytest.raises(MappingError) as caught:
-        run_import(server.client(), leads(), FieldMapping({"first_name": "Nope"}), list_id=1)
+        job_for(server.client(), FieldMapping({"first_name": "Nope"}), list_id=1)
     assert [p.code for p in caught.value.problems] == ["missing_contact", "unknown_target"]
     assert server.calls == ["getFields"]
 
 
 def test_bad_settings_are_refused() -> None:
     server = FakeSelzy()
-    with pytest.raises(ValueError, match="batch_size must be between 1 and 500"):
-        run_import(server.client(), [], MAPPING, list_id=1, batch_size=501)
+    job = ImportJob.build(MAPPING, SELZY_FIELDS, list_id=1)
+    with pytest.raises(ValueError, match="batch_size must be from 1 to 500, got 501"):
+        import_records(server.client(), job, [], batch_size=501)
+    with pytest.raises(ValueError, match="batch_size must be from 1 to 500, got 0"):
+        import_records(server.client(), job, [], batch_size=0)
     with pytest.raises(ValueError, match="concurrency must be at least 1"):
-        run_import(server.client(), [], MAPPING, list_id=1, concurrency=0)
+        import_records(server.client(), job, [], concurrency=0)
     assert server.calls == []
+
+
+def test_one_row_a_call_is_allowed() -> None:
+    server = FakeSelzy(fields=list(FIELDS))
+    job = ImportJob.build(MAPPING, SELZY_FIELDS, list_id=1)
+    outcome = import_records(server.client(), job, leads(3), batch_size=1)
+    assert outcome.totals.batches == 3
+    assert outcome.totals.sent == 3
 
 
 def test_resume_after_an_abort_on_the_second_batch_sends_nothing_twice() -> None:
     server = FakeSelzy(fields=list(FIELDS), fail_from_import=1)
     store = RecordingStore()
+    client = server.client(max_retries=2)
+    job = job_for(client)
     with pytest.raises(ImportInterruptedError) as caught:
-        run_import(
-            server.client(max_retries=2), leads(), MAPPING, list_id=7, checkpoint_store=store
-        )
+        import_records(client, job, leads(), store=store)
     error = caught.value
-    # The first batch (500 rows) is done, with the records rejected among them.
-    first_batch_end = store.history[0][0]
+    # The first call (500 rows) is done, with the records rejected among them.
+    first_batch_end = call_ends()[0]
+    assert store.history[0] == (first_batch_end, store.history[0][1], False)
     assert store.checkpoint is not None
     assert error.resume_position == first_batch_end == store.checkpoint.position
     assert not store.checkpoint.finished
     assert error.outcome.totals.sent == 500
     assert error.outcome.totals.total == first_batch_end
+    assert error.outcome.totals == store.checkpoint.totals
     assert error.outcome.finished is False
+    assert summary(error.outcome.rejections) == expected_rejections(first_batch_end)
     assert "retry_later" in str(error.cause) or "busy" in str(error.cause)
     assert f"after {first_batch_end} source records" in str(error)
     assert "run the import again with the same checkpoint store" in str(error)
     assert server.imports == 1
     assert server.calls.count("importContacts") == 4  # the failing call and its 2 retries
+    store.assert_contiguous()
 
     server.fail_from_import = None
     starts: list[int] = []
@@ -259,19 +337,21 @@ def test_resume_after_an_abort_on_the_second_batch_sends_nothing_twice() -> None
         starts.append(start)
         return (lead(i) for i in range(start, N))
 
-    outcome = run_import(server.client(), source, MAPPING, list_id=7, checkpoint_store=store)
+    outcome = import_records(server.client(), job, source, store=store)
     assert starts == [first_batch_end]
     assert outcome.resumed_from == first_batch_end
     assert outcome.totals == clean_totals()
     sent = [row["email"] for row in server.received]
     assert len(sent) == len(set(sent)) == clean_totals().sent - clean_totals().invalid
+    assert server.rows_received == clean_totals().sent  # role addresses included, once each
     # Every rejection is in the store exactly once, over both runs.
     assert summary(store.rejections) == expected_rejections()
+    store.assert_contiguous()
     assert store.checkpoint == Checkpoint(N, clean_totals(), finished=True)
 
     # A finished run is not run again.
     server.calls.clear()
-    again = run_import(server.client(), leads(), MAPPING, list_id=7, checkpoint_store=store)
+    again = import_records(server.client(), job, leads(), store=store)
     assert server.calls == []
     assert again.totals == clean_totals()
     assert again.finished
@@ -280,59 +360,84 @@ def test_resume_after_an_abort_on_the_second_batch_sends_nothing_twice() -> None
 def test_resume_by_skipping_an_iterable() -> None:
     server = FakeSelzy(fields=list(FIELDS), fail_from_import=2)
     store = InMemoryCheckpointStore()
-    with pytest.raises(ImportInterruptedError):
-        run_import(
-            server.client(max_retries=0), leads(), MAPPING, list_id=7, checkpoint_store=store
-        )
+    client = server.client(max_retries=0)
+    job = job_for(client)
+    with pytest.raises(ImportInterruptedError) as caught:
+        import_records(client, job, leads(), store=store)
+    assert caught.value.resume_position == call_ends()[1]
     server.fail_from_import = None
-    outcome = run_import(server.client(), leads(), MAPPING, list_id=7, checkpoint_store=store)
+    outcome = import_records(server.client(), job, leads(), store=store)
+    assert outcome.resumed_from == call_ends()[1]
     assert outcome.totals == clean_totals()
     assert len(server.received) == len({row["email"] for row in server.received})
+    assert summary(store.rejections) == expected_rejections()
 
 
 def test_interrupted_without_a_store_says_so() -> None:
     server = FakeSelzy(fail_from_import=0)
-    with pytest.raises(ImportInterruptedError, match="No checkpoint store was given"):
-        run_import(
-            server.client(max_retries=0), leads(5), FieldMapping({"mail": "email"}), list_id=1
-        )
+    client = server.client(max_retries=0)
+    job = job_for(client, FieldMapping({"mail": "email"}), list_id=1)
+    with pytest.raises(ImportInterruptedError, match="No checkpoint store was given") as caught:
+        import_records(client, job, leads(5))
+    assert caught.value.resume_position == 0
+
+
+def test_an_error_of_the_source_propagates_and_the_checkpoint_stays_valid() -> None:
+    server = FakeSelzy(fields=list(FIELDS))
+    store = RecordingStore()
+
+    def broken() -> Iterator[SourceRecord]:
+        for i in range(N):
+            if i == call_ends()[0] + 10:
+                raise RuntimeError("the database went away")
+            yield lead(i)
+
+    client = server.client()
+    with pytest.raises(RuntimeError, match="database went away"):
+        import_records(client, job_for(client), broken(), store=store)
+    assert store.history == [(call_ends()[0], store.history[0][1], False)]
+    assert summary(store.rejections) == expected_rejections(call_ends()[0])
 
 
 def test_progress_reports_done_total_and_rate() -> None:
     server = FakeSelzy(fields=list(FIELDS))
+    client = server.client()
+    job = job_for(client)
     ticks = itertools.count()
     seen: list[tuple[int, int | None, float]] = []
     records = list(leads())
-    run_import(
-        server.client(),
+    import_records(
+        client,
+        job,
         records,
-        MAPPING,
-        list_id=7,
         on_progress=lambda done, total, rate: seen.append((done, total, rate)),
         clock=lambda: float(next(ticks)),
     )
+    assert [done for done, *_ in seen] == call_ends()  # once per checkpoint, in order
     assert [total for _, total, _ in seen] == [N] * len(seen)
-    assert seen[-1][0] == N
-    assert [done for done, *_ in seen] == sorted(done for done, *_ in seen)
     assert seen[0][2] == seen[0][0] / 1.0  # one tick since the start
+    assert [rate for *_, rate in seen] == [done / (k + 1) for k, (done, *_) in enumerate(seen)]
     seen.clear()
-    run_import(
-        server.client(),
+    import_records(
+        client,
+        job,
         leads(),
-        MAPPING,
-        list_id=7,
         on_progress=lambda done, total, rate: seen.append((done, total, rate)),
     )
+    assert seen
     assert {total for _, total, _ in seen} == {None}  # a generator has no length
+    seen.clear()
+    import_records(client, job, leads(), total=N, on_progress=lambda *a: seen.append(a))
+    assert {total for _, total, _ in seen} == {N}
 
 
 def test_rejections_can_be_left_to_the_store() -> None:
     server = FakeSelzy(fields=list(FIELDS))
     store = InMemoryCheckpointStore()
-    outcome = run_import(
-        server.client(), leads(), MAPPING, list_id=7, checkpoint_store=store, keep_rejections=False
-    )
+    client = server.client()
+    outcome = import_records(client, job_for(client), leads(), store=store, keep_rejections=False)
     assert outcome.rejections == ()
+    assert outcome.totals == clean_totals()
     assert summary(store.rejections) == expected_rejections()
 
 
@@ -340,15 +445,24 @@ def test_a_long_run_of_rejects_is_checkpointed_without_waiting_for_a_good_row() 
     server = FakeSelzy()
     store = RecordingStore()
     records = [
-        SourceRecord(i, {"mail": "bad" if i < 250 else f"u{i}@example.com"}) for i in range(260)
+        SourceRecord(i, {"mail": "bad" if i < 2500 else f"u{i}@example.com"}) for i in range(2510)
     ]
-    outcome = run_import(
-        server.client(), records, FieldMapping({"mail": "email"}), list_id=1,
-        checkpoint_store=store, batch_size=100,
-    )  # fmt: skip
-    assert store.history == [(100, 100, False), (200, 100, False), (260, 50, False), (260, 0, True)]
-    assert outcome.totals.skipped_locally == 250
+    job = ImportJob.build(FieldMapping({"mail": "email"}), [], list_id=1)
+    outcome = import_records(server.client(), job, records, store=store, batch_size=100)
+    # A call holds at most ten calls' worth of changes: rejects that send nothing are
+    # checkpointed by the thousand, not held until a row to send turns up.
+    assert store.history == [
+        (1000, 1000, False),
+        (2000, 1000, False),
+        (2510, 500, False),
+        (2510, 0, True),
+    ]
+    store.assert_contiguous()
+    assert server.imports == 1
+    assert outcome.totals.skipped_locally == 2500
+    assert outcome.totals.skipped == {"invalid_email": 2500}
     assert outcome.totals.sent == 10
+    assert outcome.totals.batches == 1
 
 
 def test_log_entries_beyond_the_batch_keep_their_message() -> None:
@@ -357,82 +471,199 @@ def test_log_entries_beyond_the_batch_keep_their_message() -> None:
         result = {"total": 1, "inserted": 1, "log": log}
         return httpx.Response(200, json={"result": result})
 
-    outcome = run_import(
-        FakeSelzy().client(handler=handler),
-        leads(1),
-        FieldMapping({"mail": "email"}),
-        list_id=1,
-        selzy_fields=[],
-    )
+    job = ImportJob.build(FieldMapping({"mail": "email"}), [], list_id=1)
+    outcome = import_records(FakeSelzy().client(handler=handler), job, leads(1))
     assert outcome.rejections == (Rejection(None, -1, "weird", "row out of range", "selzy"),)
+    assert outcome.totals.rejected == 1
+
+
+def first_email(request: httpx.Request) -> str:
+    return dict(parse_qsl(request.content.decode()))["data[0][0]"]
 
 
 class SlowFirstBatch:
-    """An async server whose first importContacts call answers last."""
+    """An async server whose first importContacts call answers after the next two are settled.
+
+    Calls 0, 1 and 2 are in flight together (1 waits for 2 to arrive); 1 and 2 answer; call 3,
+    sent once one of them is settled, waits for 0 to answer; so call 4 is only sent once both 1
+    and 2 are settled, and call 0 waits for call 4 to arrive.
+    """
 
     def __init__(self) -> None:
         self.fake = FakeSelzy(fields=list(FIELDS))
         self.order: list[int] = []
         self.calls = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.arrived = {2: asyncio.Event(), 4: asyncio.Event()}
+        self.zero_answered = asyncio.Event()
 
     async def handler(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/importContacts"):
+            return self.fake.handler(request)
         number = self.calls
         self.calls += 1
-        await asyncio.sleep(0.05 if number == 0 else 0.0)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if number in self.arrived:
+            self.arrived[number].set()
+        waits = {0: [self.arrived[2], self.arrived[4]], 1: [self.arrived[2]]}
+        for event in waits.get(number, [self.zero_answered] if number == 3 else []):
+            await asyncio.wait_for(event.wait(), timeout=5)
         self.order.append(number)
-        return self.fake.handler(request)
+        self.in_flight -= 1
+        response = self.fake.handler(request)
+        if number == 0:
+            self.zero_answered.set()
+        return response
+
+
+class ProgressOfZero(RecordingStore):
+    """Notes, at each save, whether the first call had been answered."""
+
+    def __init__(self, order: list[int]) -> None:
+        super().__init__()
+        self.order = order
+        self.first_answered: list[bool] = []
+
+    def save(self, checkpoint: Checkpoint, rejections: Sequence[Rejection]) -> None:
+        self.first_answered.append(0 in self.order)
+        super().save(checkpoint, rejections)
+
+
+def assert_checkpoints_out_of_order(store: ProgressOfZero, batch: int) -> None:
+    """Calls finished out of order: nothing was saved until call 0 was in, then checkpoints
+    only ever ended where a call ends (a contiguous prefix), each saved once, up to the end."""
+    assert all(store.first_answered)
+    store.assert_contiguous()
+    ends = call_ends(batch=batch)
+    positions = [p for p, _, _ in store.history]
+    assert positions[-1] == positions[-2] == N
+    assert len(set(positions[:-1])) == len(positions) - 1
+    assert set(positions) <= set(ends)
+    assert positions[0] >= ends[2]  # calls 1 and 2 were done before call 0: one checkpoint
+    assert [f for *_, f in store.history] == [False] * (len(positions) - 1) + [True]
+    assert summary(store.rejections) == expected_rejections()
 
 
 @pytest.mark.asyncio
 async def test_async_batches_out_of_order_checkpoint_only_a_contiguous_prefix() -> None:
     server = SlowFirstBatch()
-    store = RecordingStore()
+    store = ProgressOfZero(server.order)
     async with server.fake.async_client(handler=server.handler) as client:
-        outcome = await run_import_async(
-            client,
-            leads(),
-            MAPPING,
-            list_id=7,
-            selzy_fields=[SelzyField("Name", "string"), SelzyField("Birthday", "date")],
-            checkpoint_store=store,
-            concurrency=3,
+        job = await job_for_async(client)
+        outcome = await import_records_async(
+            client, job, leads(), store=store, concurrency=3, batch_size=100
         )
-    assert server.order[0] != 0  # the first batch really finished after others
-    assert outcome.totals == clean_totals()
+    assert server.calls == len(call_ends(batch=100)) == 12
+    assert server.order.index(0) > max(server.order.index(1), server.order.index(2))
+    assert server.most_in_flight == 3  # three calls at once, never more
+    assert outcome.totals == clean_totals(batch=100)
     assert summary(outcome.rejections) == expected_rejections()
-    # The batches finished 1, 2, 0 (or 2, 1, 0): the client hands them over in input order once
-    # batch 0 is in, so every checkpoint is a growing contiguous prefix ending at the whole run.
-    positions = [p for p, _, _ in store.history]
-    assert positions == sorted(positions)
-    assert positions[0] >= 500
-    assert [(p, f) for p, _, f in store.history][-2:] == [(N, False), (N, True)]
-    assert outcome.peak_rows_in_flight <= 500 * 3
+    assert_checkpoints_out_of_order(store, 100)
 
 
 @pytest.mark.asyncio
 async def test_async_resume() -> None:
     server = FakeSelzy(fields=list(FIELDS), fail_from_import=1)
-    store = InMemoryCheckpointStore()
+    store = RecordingStore()
     async with server.async_client(max_retries=0) as client:
-        with pytest.raises(ImportInterruptedError):
-            await run_import_async(client, leads(), MAPPING, list_id=7, checkpoint_store=store)
+        job = await job_for_async(client)
+        with pytest.raises(ImportInterruptedError) as caught:
+            await import_records_async(client, job, leads(), store=store)
+    assert caught.value.resume_position == call_ends()[0]
     server.fail_from_import = None
     async with server.async_client() as client:
-        outcome = await run_import_async(
-            client, leads(), MAPPING, list_id=7, checkpoint_store=store
-        )
+        outcome = await import_records_async(client, job, leads(), store=store)
+    assert outcome.resumed_from == call_ends()[0]
     assert outcome.totals == clean_totals()
     assert summary(store.rejections) == expected_rejections()
+    assert len(server.received) == len({row["email"] for row in server.received})
+    store.assert_contiguous()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_call_stops_the_checkpoint_before_it_though_later_calls_succeeded() -> None:
+    second = f"Lead{call_ends()[0]}@example.com"
+    fake = FakeSelzy(fields=list(FIELDS))
+    answered: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/importContacts"):
+            email = first_email(request)
+            if email == second:
+                await asyncio.sleep(0.01)  # the calls after it have answered by now
+                return httpx.Response(200, json={"error": "busy", "code": "retry_later"})
+            answered.append(email)
+        return fake.handler(request)
+
+    store = RecordingStore()
+    async with fake.async_client(handler=handler, max_retries=0) as client:
+        job = await job_for_async(client)
+        with pytest.raises(ImportInterruptedError) as caught:
+            await import_records_async(client, job, leads(), store=store, concurrency=3)
+    assert answered == ["Lead0@example.com", f"Lead{call_ends()[1]}@example.com"]
+    assert caught.value.resume_position == call_ends()[0]
+    assert store.checkpoint == Checkpoint(call_ends()[0], store.checkpoint.totals)
+    assert store.checkpoint.totals.total == call_ends()[0]
+    assert store.checkpoint.totals.batches == 1  # the third call's answer is not counted
+    assert summary(store.rejections) == expected_rejections(call_ends()[0])
+    store.assert_contiguous()
+
+    async with fake.async_client() as client:
+        outcome = await import_records_async(client, job, leads(), store=store, concurrency=3)
+    assert outcome.totals.total == N
+    assert outcome.totals.sent == clean_totals().sent
+    assert outcome.totals.batches == 3
+    assert summary(store.rejections) == expected_rejections()  # still each exactly once
+    store.assert_contiguous()
+
+
+class SlowFirstThread:
+    """The same out-of-order server for the sync client's threads."""
+
+    def __init__(self) -> None:
+        self.fake = FakeSelzy(fields=list(FIELDS))
+        self.lock = threading.Lock()
+        self.order: list[int] = []
+        self.calls = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.arrived = {2: threading.Event(), 4: threading.Event()}
+        self.zero_answered = threading.Event()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/importContacts"):
+            return self.fake.handler(request)
+        with self.lock:
+            number = self.calls
+            self.calls += 1
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if number in self.arrived:
+            self.arrived[number].set()
+        waits = {0: [self.arrived[2], self.arrived[4]], 1: [self.arrived[2]]}
+        for event in waits.get(number, [self.zero_answered] if number == 3 else []):
+            assert event.wait(timeout=5)
+        with self.lock:
+            self.order.append(number)
+            self.in_flight -= 1
+            response = self.fake.handler(request)
+        if number == 0:
+            self.zero_answered.set()
+        return response
 
 
 def test_sync_concurrency_with_threads() -> None:
-    server = FakeSelzy(fields=list(FIELDS))
-    store = RecordingStore()
-    outcome = run_import(
-        server.client(), leads(), MAPPING, list_id=7, checkpoint_store=store, concurrency=3
+    server = SlowFirstThread()
+    store = ProgressOfZero(server.order)
+    client = server.fake.client(handler=server.handler)
+    outcome = import_records(
+        client, job_for(client), leads(), store=store, concurrency=3, batch_size=100
     )
-    assert outcome.totals == clean_totals()
-    assert summary(store.rejections) == expected_rejections()
-    positions = [p for p, *_ in store.history]
-    assert positions == sorted(positions)
-    assert outcome.peak_rows_in_flight <= 1500
+    assert server.calls == 12
+    assert server.order.index(0) > max(server.order.index(1), server.order.index(2))
+    assert server.most_in_flight == 3
+    assert outcome.totals == clean_totals(batch=100)
+    assert summary(outcome.rejections) == expected_rejections()
+    assert_checkpoints_out_of_order(store, 100)

@@ -19,7 +19,7 @@ from ._reply import Reply
 from ._seed import SeededAccount
 from ._server import ThreadedEmulatorServer, serve
 from ._state import Letter
-from ._webhooks import verify as verify_webhook
+from ._webhooks import verify_webhook
 
 __all__ = [
     "Clock",

@@ -42,8 +42,7 @@ from ._ratelimit import RateLimiter
 from ._reply import Reply, json_reply, text_reply
 from ._seed import SEED_DEFAULTS, AccountSeed, SeededAccount, apply_token, seed_account
 from ._state import Letter, RequestRecord, State
-from ._timeline import advance as advance_timelines
-from ._timeline import record as record_delivery
+from ._timeline import advance_timelines, record_delivery
 from ._webhooks import Delivery, WebhookSender, body_of, deliveries_for, urllib_sender
 
 #: The seed of ids, api keys, tokens, the delivery model and fault sampling when none is given.

@@ -80,7 +80,7 @@ def _replay(account: Account, campaign: Campaign, now: datetime, events: list[Ev
     campaign.cursor = i
 
 
-def advance(state: State, now: datetime) -> list[Delivery]:
+def advance_timelines(state: State, now: datetime) -> list[Delivery]:
     """Apply everything due by `now`; return the webhook deliveries to attempt."""
     out: list[Delivery] = []
     for account in state.accounts.values():
@@ -101,7 +101,9 @@ def advance(state: State, now: datetime) -> list[Delivery]:
     return out
 
 
-def record(state: State, delivery: Delivery, status: int | None, error: str, now: datetime) -> None:
+def record_delivery(
+    state: State, delivery: Delivery, status: int | None, error: str, now: datetime
+) -> None:
     """Log an attempt; failed hook deliveries are retried every 10 minutes for 24 hours (§6.2)."""
     ok = status == 200
     state.webhook_log.append(

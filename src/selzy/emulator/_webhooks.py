@@ -57,7 +57,7 @@ def sign(payload: dict[str, Any], api_key: str) -> bytes:
     return raw.replace(json.dumps(api_key), json.dumps(auth), 1).encode("utf-8")
 
 
-def verify(body: bytes, api_key: str) -> bool:
+def verify_webhook(body: bytes, api_key: str) -> bool:
     """Check a payload's ``auth`` the way a receiver would (used by tests and docs)."""
     text = body.decode("utf-8")
     auth = json.loads(text).get("auth", "")

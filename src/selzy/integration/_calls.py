@@ -161,9 +161,14 @@ class ImportCall:
     def finish(self, result: ImportResult | None) -> BatchOutcome:
         """Map Selzy's answer back to the changes."""
         failed: dict[int, tuple[str, str]] = {}
+        # An entry naming no row of the call is Selzy's word all the same: kept, with no record.
+        unplaced: list[Rejection] = []
         for entry in result.log if result is not None else ():
+            code = entry.code or "unspecified"
             if 0 <= entry.index < len(self.rows):
-                failed.setdefault(entry.index, (entry.code or "unspecified", entry.message))
+                failed.setdefault(entry.index, (code, entry.message))
+            else:
+                unplaced.append(Rejection(None, -1, code, entry.message, "selzy"))
         rejections: list[Rejection] = []
         synced: list[SentState] = []
         removed: list[Hashable] = []
@@ -186,6 +191,7 @@ class ImportCall:
                 change.kind == "invalid" and change.delete is not None and deleted
             ):
                 removed.append(change.source_id)
+        rejections += unplaced
         return BatchOutcome(
             _totals(self.changes, rejections, len(self.rows), result),
             tuple(rejections),

@@ -73,10 +73,8 @@ class _Stream:
         keep_rejections: bool,
         clock: Callable[[], float],
     ) -> None:
-        if not 2 <= batch_size <= MAX_IMPORT_ROWS:
-            raise ValueError(
-                f"batch_size must be between 2 and {MAX_IMPORT_ROWS}, got {batch_size}"
-            )
+        if not 1 <= batch_size <= MAX_IMPORT_ROWS:
+            raise ValueError(f"batch_size must be from 1 to {MAX_IMPORT_ROWS}, got {batch_size}")
         self.job, self.store, self.batch_size = job, store, batch_size
         self.total, self.on_progress, self.clock = total, on_progress, clock
         self.keep_rejections = keep_rejections

@@ -27,12 +27,12 @@ from django.utils import timezone
 from selzy import SelzyError
 from selzy.integration import launch_campaign, take_stats_snapshot
 
-from . import models as m
 from .changes import full_sync_done, scan_source
 from .client import connected_client
 from .conf import selzy_settings
 from .dryrun import dry_run_job
 from .ledger import ACTIVE
+from .models import Campaign, CampaignStats, Connection, ContactState, ImportBatch, ImportRun
 from .receivers import configured_sources
 from .tasks import job, submit
 from .worker import schedule_sync, work
@@ -52,8 +52,8 @@ __all__ = [
 logger = logging.getLogger("selzy.django")
 
 SEGMENT_SALT = "selzy.segment"
-Kind = m.ImportRun.Kind
-Status = m.ImportRun.Status
+Kind = ImportRun.Kind
+Status = ImportRun.Status
 
 
 def new_run(
@@ -63,7 +63,7 @@ def new_run(
     *,
     kind: str | None = None,
     dry_run: bool = False,
-) -> m.ImportRun:
+) -> ImportRun:
     """A run of the source into the list, not yet submitted.
 
     ``kind`` None: full until a full sync has completed, incremental afterwards (which scans
@@ -73,14 +73,14 @@ def new_run(
     if kind is None:
         kind = Kind.INCREMENTAL if full_sync_done(source_key, list_id) else Kind.FULL
     if kind == Kind.INCREMENTAL and not dry_run:
-        waiting = m.ImportRun.objects.filter(
+        waiting = ImportRun.objects.filter(
             source=source_key, list_id=list_id, kind=kind, status=Status.QUEUED, dry_run=False
         ).first()
         if waiting is not None:
             waiting.not_before, waiting.scan_first = None, True
             waiting.save(update_fields=["not_before", "scan_first"])
             return waiting
-    return m.ImportRun.objects.create(
+    return ImportRun.objects.create(
         source=source_key,
         list_id=list_id,
         kind=kind,
@@ -90,7 +90,7 @@ def new_run(
     )
 
 
-def _submit_workers(run: m.ImportRun) -> None:
+def _submit_workers(run: ImportRun) -> None:
     """Submit the run's workers once the transaction commits (IMPORT_CONCURRENCY of them)."""
     if run.dry_run:
         function, count = dry_run_job, 1
@@ -113,7 +113,7 @@ def start_import(
     *,
     kind: str | None = None,
     dry_run: bool = False,
-) -> m.ImportRun:
+) -> ImportRun:
     """Queue a sync (or a dry run) of the source into the list; its page shows its progress."""
     run = new_run(source_key, list_id, user, kind=kind, dry_run=dry_run)
     _submit_workers(run)
@@ -136,29 +136,27 @@ def scan_changes() -> dict[str, int]:
     return totals
 
 
-def pause_run(run: m.ImportRun) -> bool:
+def pause_run(run: ImportRun) -> bool:
     """Workers stop after their current batch; :func:`resume_run` continues from there."""
     return bool(
-        m.ImportRun.objects.filter(pk=run.pk, status__in=(Status.QUEUED, Status.RUNNING)).update(
+        ImportRun.objects.filter(pk=run.pk, status__in=(Status.QUEUED, Status.RUNNING)).update(
             status=Status.PAUSED
         )
     )
 
 
-def resume_run(run: m.ImportRun, *, submit_workers: bool = True) -> bool:
+def resume_run(run: ImportRun, *, submit_workers: bool = True) -> bool:
     """Continue a paused or failed run from its pending batches (failed ones are retried)."""
     with transaction.atomic():
-        won = m.ImportRun.objects.filter(
-            pk=run.pk, status__in=(Status.PAUSED, Status.FAILED)
-        ).update(
+        won = ImportRun.objects.filter(pk=run.pk, status__in=(Status.PAUSED, Status.FAILED)).update(
             status=Status.RUNNING if run.planned else Status.QUEUED,
             error="",
             finished_at=None,
             not_before=None,
         )
         if won:
-            run.batches.filter(status=m.ImportBatch.Status.FAILED).update(
-                status=m.ImportBatch.Status.PENDING, attempts=0
+            run.batches.filter(status=ImportBatch.Status.FAILED).update(
+                status=ImportBatch.Status.PENDING, attempts=0
             )
     run.refresh_from_db()
     if won and submit_workers:
@@ -166,13 +164,13 @@ def resume_run(run: m.ImportRun, *, submit_workers: bool = True) -> bool:
     return bool(won)
 
 
-def cancel_run(run: m.ImportRun) -> bool:
+def cancel_run(run: ImportRun) -> bool:
     """Stop for good; the contacts it had not reached stay queued for the next sync."""
-    won = m.ImportRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+    won = ImportRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
         status=Status.CANCELLED, finished_at=timezone.now()
     )
     if won:
-        m.ContactState.objects.filter(taken_by=run).update(taken_by=None)
+        ContactState.objects.filter(taken_by=run).update(taken_by=None)
     return bool(won)
 
 
@@ -197,10 +195,10 @@ def segment_url(source_key: str, segment: str, site_url: str) -> str:
     return f"{site_url.rstrip('/')}{path}"
 
 
-def start_campaign(campaign: m.Campaign, site_url: str | None = None) -> None:
+def start_campaign(campaign: Campaign, site_url: str | None = None) -> None:
     """Queue the launch: import the contacts, then createCampaign (guidelines, step 2 and 3)."""
-    connection = m.Connection.current()
-    run = m.ImportRun.objects.create(
+    connection = Connection.current()
+    run = ImportRun.objects.create(
         source=connection.source, list_id=campaign.message.list_id, created_by=campaign.created_by
     )
     campaign.import_run = run
@@ -210,15 +208,15 @@ def start_campaign(campaign: m.Campaign, site_url: str | None = None) -> None:
 
 
 @job("selzy.launch_campaign")
-def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
+def launch_campaign_job(campaign_id: int, site_url: str = "") -> Campaign:
     """Import the contacts, then create the campaign with read and link tracking on."""
-    campaign = m.Campaign.objects.select_related("message", "import_run").get(pk=campaign_id)
+    campaign = Campaign.objects.select_related("message", "import_run").get(pk=campaign_id)
     if campaign.campaign_id:
         return campaign  # already created: never twice
     if campaign.import_run is not None:
         run = work(campaign.import_run.pk)
-        if run.status != m.ImportRun.Status.COMPLETED:
-            campaign.stage = m.Campaign.Stage.FAILED
+        if run.status != ImportRun.Status.COMPLETED:
+            campaign.stage = Campaign.Stage.FAILED
             reason = run.error or f"the import is {run.get_status_display().lower()}"
             campaign.error = f"The contacts could not be imported: {reason}"
             campaign.save(update_fields=["stage", "error"])
@@ -236,25 +234,25 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> m.Campaign:
                 contacts_url=contacts_url,
             )
     except SelzyError as error:
-        campaign.stage = m.Campaign.Stage.FAILED
+        campaign.stage = Campaign.Stage.FAILED
         campaign.error = str(error)
         campaign.save(update_fields=["stage", "error"])
         return campaign
     campaign.campaign_id = created.campaign_id
     campaign.status = created.status
-    campaign.stage = m.Campaign.Stage.CREATED
+    campaign.stage = Campaign.Stage.CREATED
     campaign.error = ""
     campaign.save(update_fields=["campaign_id", "status", "stage", "error"])
     return campaign
 
 
-def refresh_stats(campaign: m.Campaign) -> m.CampaignStats:
+def refresh_stats(campaign: Campaign) -> CampaignStats:
     """getCampaignStatus and getCampaignCommonStats, kept as one point of the history."""
     if not campaign.campaign_id:
         raise ValueError("The campaign has not been created in Selzy yet")
     with connected_client() as client:
         taken = take_stats_snapshot(client, campaign.campaign_id, now=timezone.now)
-    snapshot = m.CampaignStats.objects.create(
+    snapshot = CampaignStats.objects.create(
         campaign=campaign, taken_at=taken.taken_at, status=taken.status, **taken.counters
     )
     campaign.status = taken.status

@@ -105,12 +105,6 @@ class ContactSource:
             queryset = self._filtered(queryset, definition.get("filter"))
         return queryset.order_by("pk")
 
-    def records(self, segment: str = "") -> Iterator[SourceRecord]:
-        """The contacts, streamed in primary-key order (deterministic, so runs can resume)."""
-        names = list(dict.fromkeys(self.field_names))
-        for row in self.queryset(segment).values("pk", *names).iterator(chunk_size=2000):
-            yield SourceRecord(id=row.pop("pk"), values=row)
-
     def records_for(self, ids: Iterable[str]) -> dict[str, SourceRecord]:
         """The eligible records among ``ids`` (``str(pk)``), by id: one query, any order."""
         names = list(dict.fromkeys(self.field_names))

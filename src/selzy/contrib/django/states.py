@@ -114,7 +114,7 @@ def commit_batch(
 def _rejection_row(run: ImportRun, rejection: Rejection) -> ImportRejection:
     return ImportRejection(
         run=run,
-        source_id=str(rejection.source_id),
+        source_id="" if rejection.source_id is None else str(rejection.source_id),
         position=rejection.position,
         stage=rejection.stage,
         code=rejection.code[:64],

@@ -22,9 +22,9 @@ import threading
 import time
 from typing import Any
 
+from django import db
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection as db_connection
 
 from selzy import SelzyError
 from selzy.integration import format_duration
@@ -140,7 +140,7 @@ class Command(BaseCommand):
             except BaseException as error:  # reported by the main thread
                 errors.append(error)
             finally:
-                db_connection.close()
+                db.connection.close()  # this thread's own connection
 
         threads = [
             threading.Thread(target=worker, name=f"selzy-sync-{i + 1}", daemon=True)
