@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from typing import Any
 
 SECRET_KEY = "tests-only-secret-key-not-for-production-0123456789"
 DEBUG = False
@@ -49,6 +50,9 @@ TEMPLATES = [
 ]
 STATIC_URL = "/static/"
 
+# Annotated: the django-stubs mypy plugin type-checks these settings, and the SQLite branch's
+# nested values differ from the PostgreSQL branch's.
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("SELZY_TEST_DB") == "postgres":
     DATABASES = {
         "default": {

@@ -8,7 +8,7 @@ Selzy itself downloads it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -18,24 +18,38 @@ from . import models
 from .views import imports, sending, setup, webhook
 from .views._common import may_use
 
+# django-stubs makes ModelAdmin generic in its model; Django's own class is not subscriptable.
+if TYPE_CHECKING:
+    _ConnectionAdmin = admin.ModelAdmin[models.Connection]
+    _CampaignAdmin = admin.ModelAdmin[models.Campaign]
+    _ImportRunAdmin = admin.ModelAdmin[models.ImportRun]
+else:
+    _ConnectionAdmin = _CampaignAdmin = _ImportRunAdmin = admin.ModelAdmin
+
 
 @admin.register(models.Connection)
-class SelzyAdmin(admin.ModelAdmin):
+class SelzyAdmin(_ConnectionAdmin):
     """ "Selzy" in the admin index; opens the overview of the flow."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use(request.user)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(
+        self, request: HttpRequest, obj: models.Connection | None = None
+    ) -> bool:
         return self.has_module_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: models.Connection | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: models.Connection | None = None
+    ) -> bool:
         return False
 
     def changelist_view(
@@ -78,7 +92,7 @@ class SelzyAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(_CampaignAdmin):
     list_display = ("__str__", "stage", "status", "send_now", "start_time", "created_at")
     readonly_fields = [f.name for f in models.Campaign._meta.fields]
 
@@ -87,7 +101,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(_ImportRunAdmin):
     list_display = (
         "__str__",
         "kind",

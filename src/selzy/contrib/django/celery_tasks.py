@@ -26,18 +26,16 @@ from celery import Task, shared_task
 from . import jobs  # noqa: F401 - declares every job (it imports the worker and the dry run)
 from .tasks import JOBS
 
-# acks_late: acknowledged once the job returned; reject_on_worker_lost: a worker process that
-# dies mid-job gives the message back instead of acknowledging it as failed.
-_DELIVERY: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 
-
-def _task(name: str, function: Callable[..., Any]) -> Task:
+def _task(name: str, function: Callable[..., Any]) -> Task[..., None]:
     def run(*args: Any) -> None:
         function(*args)  # jobs return model rows: nothing a result backend should store
 
     run.__doc__ = function.__doc__
-    return shared_task(name=name, **_DELIVERY)(run)  # type: ignore[no-any-return]
+    # acks_late: acknowledged once the job returned; reject_on_worker_lost: a worker process
+    # that dies mid-job gives the message back instead of acknowledging it as failed.
+    return shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(run)
 
 
 #: The Celery task of every job, by task name.
-TASKS: dict[str, Task] = {name: _task(name, function) for name, function in JOBS.items()}
+TASKS: dict[str, Task[..., None]] = {name: _task(name, function) for name, function in JOBS.items()}

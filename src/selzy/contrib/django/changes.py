@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
@@ -118,7 +118,7 @@ def scan_source(source: ContactSource | str) -> dict[str, int]:
     return counts
 
 
-def _last_full_start(source_key: str) -> Any:
+def _last_full_start(source_key: str) -> datetime | None:
     run = (
         ImportRun.objects.filter(
             source=source_key, kind=ImportRun.Kind.FULL, status=ImportRun.Status.COMPLETED

@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from selzy.protocol import MAX_ATTACHMENT_BYTES, MAX_SCHEDULE_DAYS, MAX_TEST_EMAIL_RECIPIENTS
 
+from ._forms import choice_field
+
 ATTACHMENT_LIMIT_KB = MAX_ATTACHMENT_BYTES // 1024
 
 
@@ -76,7 +78,7 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args: Any, senders: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sender_email"].choices = [(s, s) for s in senders]
+        choice_field(self, "sender_email").choices = [(s, s) for s in senders]
 
     def clean_sender_name(self) -> str:
         name: str = self.cleaned_data["sender_name"].strip()
@@ -187,9 +189,9 @@ class CampaignForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
-        self.fields["timezone"].choices = [(name, name) for name in timezone_names()]
+        choice_field(self, "timezone").choices = [(name, name) for name in timezone_names()]
         self.fields["timezone"].initial = str(settings.TIME_ZONE)
-        self.fields["segment"].choices = [("", "The whole list"), *segments]
+        choice_field(self, "segment").choices = [("", "The whole list"), *segments]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

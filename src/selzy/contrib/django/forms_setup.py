@@ -26,6 +26,7 @@ from selzy.integration import (
 )
 from selzy.types import MailingList
 
+from ._forms import choice_field
 from .sources import ContactSource
 
 NEW_LIST = "new"
@@ -104,7 +105,7 @@ class ListForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.lists = {item.id: item.title for item in lists}
-        self.fields["list_id"].choices = [
+        choice_field(self, "list_id").choices = [
             *((str(item.id), f"{item.title} (#{item.id})") for item in lists),
             (NEW_LIST, "Create a new list with the name below"),
         ]
@@ -113,7 +114,7 @@ class ListForm(forms.Form):
         if self.only_source is not None:
             del self.fields["source"]
         else:
-            self.fields["source"].choices = [(key, s.label) for key, s in sources.items()]
+            choice_field(self, "source").choices = [(key, s.label) for key, s in sources.items()]
             self.fields["source"].required = True
 
     def clean(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Q, Sum
+from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -79,7 +79,7 @@ class _Planner:
         ImportBatch.objects.bulk_create(pending)
 
 
-def removal_states(source: ContactSource) -> Any:
+def removal_states(source: ContactSource) -> QuerySet[ContactState]:
     """States of ``source`` whose record is gone or no longer eligible (an anti-join)."""
     eligible = source.queryset().order_by().filter(pk=source.pk_of("source_id"))
     return ContactState.objects.filter(source=source.key).filter(~Exists(eligible))
@@ -125,7 +125,7 @@ def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
 # --------------------------------------------------------------------------- claiming
 
 
-def _claimable(run_id: int, lease: float) -> Any:
+def _claimable(run_id: int, lease: float) -> QuerySet[ImportBatch]:
     expired = timezone.now() - timedelta(seconds=lease)
     return ImportBatch.objects.filter(run_id=run_id).filter(
         Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.CLAIMED, claimed_at__lt=expired)

@@ -12,9 +12,9 @@ newer change came in meanwhile) and the rejections stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -140,7 +140,9 @@ _UPSERT_COLUMNS = (
 _UPSERT_SET = ("email", "phone", "row_hash", "synced_at", "dirty", "taken_by")
 
 
-def upsert_states(key: str, synced: Sequence[SentState], now: Any, changed: set[str]) -> None:
+def upsert_states(
+    key: str, synced: Sequence[SentState], now: dt.datetime, changed: set[str]
+) -> None:
     """Record the states now in Selzy (their dirty mark kept when a newer change came in).
 
     The hottest write of a sync: on SQLite and PostgreSQL one ``INSERT ... ON CONFLICT DO
@@ -171,7 +173,9 @@ def upsert_states(key: str, synced: Sequence[SentState], now: Any, changed: set[
         return
     meta = ContactState._meta
     quote = db.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in _UPSERT_COLUMNS}
+    # concrete_fields, not get_field(): only a concrete field is sure to have a column.
+    columns = {field.name: field.column for field in meta.concrete_fields}
+    column = {name: quote(columns[name]) for name in _UPSERT_COLUMNS}
     # Only quoted identifiers from the model's own metadata go into the text; values are
     # parameters.
     table = quote(meta.db_table)

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -164,7 +163,7 @@ def work(run_id: int, worker: str | None = None) -> ImportRun:
     return run
 
 
-def _wait_until(moment: Any, longest: float) -> None:
+def _wait_until(moment: datetime | None, longest: float) -> None:
     if moment is not None:
         seconds = (moment - timezone.now()).total_seconds()
         if seconds > 0:

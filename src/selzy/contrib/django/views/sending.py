@@ -185,7 +185,8 @@ def _create_message(request: HttpRequest, form: MessageForm) -> Message | None:
         subject=data["subject"],
         body=data["body"],
         attachments=[{"name": name, "size": len(raw)} for name, raw in attachments.items()],
-        created_by=request.user,
+        # AnonymousUser never gets here (@require and the admin refuse it): narrowed for the FK.
+        created_by=request.user if request.user.is_authenticated else None,
     )
 
 
@@ -262,7 +263,8 @@ def _launch(request: HttpRequest, message: Message, form: CampaignForm) -> Campa
         start_time=None if send_now else data["start_time"],
         timezone=data["timezone"] or "UTC",
         segment=data.get("segment") or "",
-        created_by=request.user,
+        # AnonymousUser never gets here (@require and the admin refuse it): narrowed for the FK.
+        created_by=request.user if request.user.is_authenticated else None,
     )
     jobs.start_campaign(campaign, site_url=site_url_for(request))
     return campaign
