@@ -65,6 +65,7 @@ class _Stream:
     def __init__(
         self,
         job: ImportJob,
+        source: Source,
         store: CheckpointStore | None,
         *,
         batch_size: int,
@@ -75,6 +76,9 @@ class _Stream:
     ) -> None:
         if not 1 <= batch_size <= MAX_IMPORT_ROWS:
             raise ValueError(f"batch_size must be from 1 to {MAX_IMPORT_ROWS}, got {batch_size}")
+        if total is None and isinstance(source, Sequence):
+            # Only real sequences: len() of some lazy collections (a Django queryset) loads them.
+            total = len(source)
         self.job, self.store, self.batch_size = job, store, batch_size
         self.total, self.on_progress, self.clock = total, on_progress, clock
         self.keep_rejections = keep_rejections
@@ -197,7 +201,16 @@ def import_records(
         clock: monotonic seconds, for the rate (tests inject one).
     """
     _check(concurrency)
-    stream = _stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    stream = _Stream(
+        job,
+        source,
+        store,
+        batch_size=batch_size,
+        total=total,
+        on_progress=on_progress,
+        keep_rejections=keep_rejections,
+        clock=clock,
+    )
     if stream.done_before:
         return stream.finished_before()
     groups = stream.groups(source)
@@ -241,7 +254,16 @@ async def import_records_async(
     """:func:`import_records` for :class:`AsyncSelzy`. The source, the store and the callbacks
     stay synchronous: they run on the event loop between calls, so keep them quick."""
     _check(concurrency)
-    stream = _stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    stream = _Stream(
+        job,
+        source,
+        store,
+        batch_size=batch_size,
+        total=total,
+        on_progress=on_progress,
+        keep_rejections=keep_rejections,
+        clock=clock,
+    )
     if stream.done_before:
         return stream.finished_before()
     groups = stream.groups(source)
@@ -269,27 +291,3 @@ async def import_records_async(
         if pending:
             await asyncio.wait(pending)
     return stream.outcome()
-
-
-def _stream(
-    job: ImportJob,
-    source: Source,
-    store: CheckpointStore | None,
-    batch_size: int,
-    total: int | None,
-    on_progress: ProgressCallback | None,
-    keep_rejections: bool,
-    clock: Callable[[], float],
-) -> _Stream:
-    if total is None and isinstance(source, Sequence):
-        # Only real sequences: len() of some lazy collections (a Django queryset) loads them.
-        total = len(source)
-    return _Stream(
-        job,
-        store,
-        batch_size=batch_size,
-        total=total,
-        on_progress=on_progress,
-        keep_rejections=keep_rejections,
-        clock=clock,
-    )
