@@ -262,7 +262,7 @@ def sync_run(kind: str, workers: int, *, scan_first: bool = True) -> tuple[Any, 
     from selzy.contrib.django.worker import work
 
     connection = Connection.current()
-    run = jobs.new_run(SOURCE, int(connection.list_id or 0), kind=kind)
+    run = jobs.start_import(SOURCE, int(connection.list_id or 0), kind=kind, submit_workers=False)
     if run.scan_first != scan_first:
         run.scan_first = scan_first
         run.save(update_fields=["scan_first"])

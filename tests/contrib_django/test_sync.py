@@ -264,7 +264,7 @@ def test_two_worker_threads_do_every_batch_exactly_once(
 ) -> None:
     emulator.inject_fault("latency", "importContacts", seconds=0.02)
     with override_settings(SELZY={**SELZY, "IMPORT_BATCH_SIZE": 50}):
-        run = jobs.new_run("leads", int(ready.list_id or 0))
+        run = jobs.start_import("leads", int(ready.list_id or 0), submit_workers=False)
         threads = [threading.Thread(target=worker, args=(run.pk,)) for _ in range(2)]
         for thread in threads:
             thread.start()

@@ -315,7 +315,7 @@ def test_the_dry_run_button_shows_the_counts_before_a_full_sync(
 def test_pause_resume_and_cancel_buttons_steer_the_run(
     web: Client, ready: Connection, leads: list[Any]
 ) -> None:
-    run = jobs.new_run("leads", int(ready.list_id or 0))  # queued, no worker submitted
+    run = jobs.start_import("leads", int(ready.list_id or 0), submit_workers=False)  # queued
     control = reverse("admin:selzy_import_control", args=[run.pk])
     page = web.get(reverse("admin:selzy_import", args=[run.pk])).content.decode()
     assert 'value="pause"' in page
@@ -333,7 +333,7 @@ def test_pause_resume_and_cancel_buttons_steer_the_run(
     assert status["batches_done"] == status["batches_total"] == 3
     assert status["percent"] == 100
     assert status["rate"] is not None
-    other = jobs.new_run("leads", int(ready.list_id or 0), kind="full")
+    other = jobs.start_import("leads", int(ready.list_id or 0), kind="full", submit_workers=False)
     post(web, reverse("admin:selzy_import_control", args=[other.pk]), {"action": "cancel"})
     other.refresh_from_db()
     assert other.status == ImportRun.Status.CANCELLED

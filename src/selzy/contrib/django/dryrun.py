@@ -32,10 +32,8 @@ Run = ImportRun.Status
 
 
 def _ids_of_run(run: ImportRun, source: ContactSource) -> Iterator[str]:
-    if run.kind == ImportRun.Kind.FULL:
-        eligible = source.queryset().values_list("pk", flat=True).iterator(chunk_size=2000)
-        gone = ledger.removal_states(source).order_by("pk").values_list("source_id", flat=True)
-        return chain((str(pk) for pk in eligible), gone.iterator(chunk_size=2000))
+    if run.kind == ImportRun.Kind.FULL:  # the ids the planner would write, in its order
+        return chain(ledger.eligible_ids(source), ledger.removal_ids(source))
     dirty = ContactState.objects.filter(source=source.key, dirty=True).order_by("pk")
     return dirty.values_list("source_id", flat=True).iterator(chunk_size=2000)
 

@@ -40,7 +40,6 @@ from .worker import schedule_sync, work
 __all__ = [
     "cancel_run",
     "launch_campaign_job",
-    "new_run",
     "pause_run",
     "refresh_stats",
     "resume_run",
@@ -56,31 +55,34 @@ Kind = ImportRun.Kind
 Status = ImportRun.Status
 
 
-def new_run(
+def start_import(
     source_key: str,
     list_id: int,
     user: Any = None,
     *,
     kind: str | None = None,
     dry_run: bool = False,
+    submit_workers: bool = True,
 ) -> ImportRun:
-    """A run of the source into the list, not yet submitted.
+    """Queue a sync (or a dry run) of the source into the list; its page shows its progress.
 
     ``kind`` None: full until a full sync has completed, incremental afterwards (which scans
     for changes the signals missed before it plans). An incremental run already waiting (the
-    debounce) is taken instead of a second one, and starts now.
+    debounce) is taken instead of a second one, and starts now. The run's workers are submitted
+    once the transaction commits, unless ``submit_workers`` is False (a command that works the
+    run itself).
     """
     if kind is None:
         kind = Kind.INCREMENTAL if full_sync_done(source_key, list_id) else Kind.FULL
+    waiting = None
     if kind == Kind.INCREMENTAL and not dry_run:
         waiting = ImportRun.objects.filter(
             source=source_key, list_id=list_id, kind=kind, status=Status.QUEUED, dry_run=False
         ).first()
-        if waiting is not None:
-            waiting.not_before, waiting.scan_first = None, True
-            waiting.save(update_fields=["not_before", "scan_first"])
-            return waiting
-    return ImportRun.objects.create(
+    if waiting is not None:
+        waiting.not_before, waiting.scan_first = None, True
+        waiting.save(update_fields=["not_before", "scan_first"])
+    run = waiting or ImportRun.objects.create(
         source=source_key,
         list_id=list_id,
         kind=kind,
@@ -88,6 +90,9 @@ def new_run(
         scan_first=kind == Kind.INCREMENTAL,
         created_by=user,
     )
+    if submit_workers:
+        _submit_workers(run)
+    return run
 
 
 def _submit_workers(run: ImportRun) -> None:
@@ -104,20 +109,6 @@ def _submit_workers(run: ImportRun) -> None:
             submit(function, run_id)
 
     transaction.on_commit(go)
-
-
-def start_import(
-    source_key: str,
-    list_id: int,
-    user: Any = None,
-    *,
-    kind: str | None = None,
-    dry_run: bool = False,
-) -> ImportRun:
-    """Queue a sync (or a dry run) of the source into the list; its page shows its progress."""
-    run = new_run(source_key, list_id, user, kind=kind, dry_run=dry_run)
-    _submit_workers(run)
-    return run
 
 
 @job("selzy.scan_changes")

@@ -85,6 +85,18 @@ def removal_states(source: ContactSource) -> QuerySet[ContactState]:
     return ContactState.objects.filter(source=source.key).filter(~Exists(eligible))
 
 
+def eligible_ids(source: ContactSource) -> Iterator[str]:
+    """The ids (``str(pk)``) of every eligible record, in primary-key order: a full run's."""
+    pks = source.queryset().values_list("pk", flat=True).iterator(chunk_size=2000)
+    return (str(pk) for pk in pks)
+
+
+def removal_ids(source: ContactSource) -> Iterator[str]:
+    """The ids of :func:`removal_states`, in the ledger's order: what a full run removes."""
+    gone = removal_states(source).order_by("pk").values_list("source_id", flat=True)
+    return gone.iterator(chunk_size=2000)
+
+
 def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
     """Write the run's batches, once: True when this call planned, False when another did.
 
@@ -106,10 +118,8 @@ def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
             return False
         planner = _Planner(run, size)
         if run.kind == ImportRun.Kind.FULL:
-            ids = source.queryset().values_list("pk", flat=True).iterator(chunk_size=2000)
-            planner.add(ids)
-            gone = removal_states(source).order_by("pk").values_list("source_id", flat=True)
-            planner.add(gone.iterator(chunk_size=2000), remove=True)
+            planner.add(eligible_ids(source))
+            planner.add(removal_ids(source), remove=True)
         else:
             free = Q(taken_by__isnull=True) | ~Q(taken_by__status__in=ACTIVE)
             states = ContactState.objects.filter(source=source.key, dirty=True)

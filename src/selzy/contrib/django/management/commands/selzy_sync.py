@@ -109,7 +109,13 @@ class Command(BaseCommand):
         list_id = options["list_id"] or (connection.list_id if connection else None)
         if not list_id:
             raise CommandError("Choose the list with --list ID (or select it in the admin)")
-        run = jobs.new_run(source, int(list_id), kind=options["kind"], dry_run=options["dry_run"])
+        run = jobs.start_import(
+            source,
+            int(list_id),
+            kind=options["kind"],
+            dry_run=options["dry_run"],
+            submit_workers=False,
+        )
         what = "Dry run" if run.dry_run else f"{run.get_kind_display()} sync"
         self.stdout.write(f"{what} #{run.pk} of {source!r} into list {list_id}")
         return run
