@@ -67,7 +67,6 @@ class _Stream:
         job: ImportJob,
         source: Source,
         store: CheckpointStore | None,
-        *,
         batch_size: int,
         total: int | None,
         on_progress: ProgressCallback | None,
@@ -201,16 +200,7 @@ def import_records(
         clock: monotonic seconds, for the rate (tests inject one).
     """
     _check(concurrency)
-    stream = _Stream(
-        job,
-        source,
-        store,
-        batch_size=batch_size,
-        total=total,
-        on_progress=on_progress,
-        keep_rejections=keep_rejections,
-        clock=clock,
-    )
+    stream = _Stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
     if stream.done_before:
         return stream.finished_before()
     groups = stream.groups(source)
@@ -254,16 +244,7 @@ async def import_records_async(
     """:func:`import_records` for :class:`AsyncSelzy`. The source, the store and the callbacks
     stay synchronous: they run on the event loop between calls, so keep them quick."""
     _check(concurrency)
-    stream = _Stream(
-        job,
-        source,
-        store,
-        batch_size=batch_size,
-        total=total,
-        on_progress=on_progress,
-        keep_rejections=keep_rejections,
-        clock=clock,
-    )
+    stream = _Stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
     if stream.done_before:
         return stream.finished_before()
     groups = stream.groups(source)
