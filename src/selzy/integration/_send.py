@@ -10,6 +10,7 @@ returns one :class:`BatchOutcome` for the host to store in one transaction of it
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Sequence
+from dataclasses import replace
 from typing import NamedTuple, Protocol
 
 from selzy.client import AsyncSelzy, Selzy
@@ -119,15 +120,7 @@ def _classify_batch(job: ImportJob, contacts: Iterable[Contact], store: StateSto
 
 def _merged(outcomes: Iterable[BatchOutcome], unsubscribed: int) -> BatchOutcome:
     outcome = sum(outcomes, BatchOutcome(RunTotals()))
-    if not unsubscribed:
-        return outcome
-    return BatchOutcome(
-        outcome.totals.skipping("unsubscribed", unsubscribed),
-        outcome.rejections,
-        outcome.synced,
-        outcome.removed,
-        outcome.warnings,
-    )
+    return replace(outcome, totals=outcome.totals.skipping("unsubscribed", unsubscribed))
 
 
 def sync_batch(
