@@ -22,9 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Cast
+from django.db.models import Exists
 from django.utils import timezone
 
 from .ledger import chunked, removal_states
@@ -101,9 +99,7 @@ def scan_source(source: ContactSource | str) -> dict[str, int]:
         modified = eligible.filter(**{f"{source.updated_field}__gte": since - SCAN_OVERLAP})
         ids = modified.values_list("pk", flat=True).iterator(chunk_size=2000)
         counts["modified"] = mark_dirty(source.key, ids)
-    states = ContactState.objects.filter(
-        source=source.key, source_id=Cast(OuterRef("pk"), models.CharField())
-    )
+    states = ContactState.objects.filter(source=source.key, source_id=source.id_of("pk"))
     missing = eligible.filter(~Exists(states)).values_list("pk", flat=True)
     counts["missing"] = mark_dirty(source.key, missing.iterator(chunk_size=2000))
     gone = removal_states(source)

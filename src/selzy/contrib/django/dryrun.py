@@ -12,9 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Cast
+from django.db.models import Exists
 from django.utils import timezone
 
 from selzy import SelzyError
@@ -57,9 +55,7 @@ def dry_run_report(run: ImportRun) -> DryRunReport:
     no_consent = 0
     if run.kind == ImportRun.Kind.FULL:
         eligible = source.queryset().order_by().values("pk")
-        known = ContactState.objects.filter(
-            source=source.key, source_id=Cast(OuterRef("pk"), models.CharField())
-        )
+        known = ContactState.objects.filter(source=source.key, source_id=source.id_of("pk"))
         everyone = source.model._default_manager.order_by()
         no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
     return dry_run(job, _contacts(source, _ids_of_run(run, source)), no_consent=no_consent)

@@ -20,20 +20,21 @@ Declared in ``SELZY["CONTACT_SOURCES"]``::
 Without CONTACT_SOURCES, active ``auth.User`` rows are the source. Field types are read from
 the model: text fields are string (TextField: text), numbers number, dates date, booleans bool.
 
-Records are known to the sync ledger by ``str(pk)``; primary keys must be integers or text.
+Records are known to the sync ledger by ``str(pk)``; primary keys must be integers, text or
+UUIDs (a source with another key is a system check error).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
-from django.db.models import OuterRef
+from django.db.models import Func, OuterRef
 from django.db.models.functions import Cast
 from django.utils.module_loading import import_string
 
@@ -121,12 +122,20 @@ class ContactSource:
         The reference is cast to the pk's type rather than the pk to text, so the source
         table's primary-key index serves the anti-joins of the sync ledger.
         """
-        pk: Any = self.model._meta.pk
-        pk = getattr(pk, "target_field", pk)  # a one-to-one primary key: the related pk's type
         ref = OuterRef(outer)
-        if isinstance(pk, models.IntegerField):  # AutoField and BigAutoField included
+        kind = pk_kind(self.model)
+        if kind == "integer":
             return Cast(ref, output_field=models.BigIntegerField())
-        return ref
+        return _UUIDFromText(ref) if kind == "uuid" else ref
+
+    def id_of(self, outer: str) -> Any:
+        """An expression giving the pk of ``OuterRef(outer)`` (a source row) as its ``str(pk)``,
+        the ledger's id: for the anti-joins that look a row's state up by its id."""
+        ref = OuterRef(outer)
+        kind = pk_kind(self.model)
+        if kind == "integer":
+            return Cast(ref, output_field=models.CharField())
+        return _TextFromUUID(ref) if kind == "uuid" else ref
 
     def emails(self, segment: str = "") -> Iterator[str]:
         """The addresses of a segment, for the contacts_url file."""
@@ -136,6 +145,53 @@ class ContactSource:
         for email in rows.iterator(chunk_size=5000):
             if email:
                 yield str(email).strip()
+
+
+PkKind = Literal["integer", "text", "uuid"]
+
+
+def pk_kind(model: type[models.Model]) -> PkKind:
+    """How the ledger keys a model's records; ImproperlyConfigured for a key it cannot follow."""
+    pk: Any = model._meta.pk
+    pk = getattr(pk, "target_field", pk)  # a one-to-one primary key: the related pk's type
+    if isinstance(pk, models.IntegerField):  # AutoField and BigAutoField included
+        return "integer"
+    if isinstance(pk, models.UUIDField):
+        return "uuid"
+    if isinstance(pk, models.CharField | models.TextField):  # SlugField, EmailField...
+        return "text"
+    raise ImproperlyConfigured(
+        f"{model._meta.label} has a {type(pk).__name__} primary key; a contact source needs an "
+        "integer, text or UUID primary key (the sync ledger keys records by it)"
+    )
+
+
+class _UUIDFromText(Func):
+    """A ``str(uuid)`` text column as the database stores a UUID: PostgreSQL's uuid type, else
+    the 32 hex digits Django writes in a char(32) column (SQLite, MySQL, Oracle)."""
+
+    template = "REPLACE(%(expressions)s, '-', '')"
+    output_field = models.UUIDField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS uuid)")
+
+
+class _TextFromUUID(Func):
+    """A UUID primary key as ``str(uuid)`` writes it (lower-case, dashed): PostgreSQL casts its
+    uuid type; elsewhere the 32 stored hex digits get their dashes back."""
+
+    output_field = models.CharField()
+    _PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    # A column reference only (no parameters): the expression appears five times.
+    template = " || '-' || ".join(f"SUBSTR(%(expressions)s, {a}, {n})" for a, n in _PARTS)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)")
+
+    def as_mysql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        parts = ", '-', ".join(f"SUBSTR(%(expressions)s, {a}, {n})" for a, n in self._PARTS)
+        return self.as_sql(compiler, connection, template=f"CONCAT({parts})")
 
 
 def _source(key: str, spec: dict[str, Any]) -> ContactSource:
@@ -161,6 +217,7 @@ def _source(key: str, spec: dict[str, Any]) -> ContactSource:
             raise ImproperlyConfigured(
                 f'SELZY["CONTACT_SOURCES"]["{key}"]: {model_label} has no field {name!r}'
             ) from None
+    pk_kind(model)  # a key the ledger cannot follow is a configuration error, never a crash
     if not email_field and not phone_field:
         raise ImproperlyConfigured(
             f'SELZY["CONTACT_SOURCES"]["{key}"] needs "email_field" or "phone_field"'
