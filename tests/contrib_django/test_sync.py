@@ -217,6 +217,35 @@ def test_an_unsubscribed_contact_stays_unsubscribed_and_gets_no_opt_in(
     assert run.totals["skipped"] == {"unsubscribed": 1}
 
 
+@pytest.mark.parametrize("removal", ["exclude", "delete"])
+def test_unsubscribed_leaves_the_filter_and_comes_back_without_a_webhook(
+    removal: str, ready: Connection, leads: list[Any], emulator: Emulator
+) -> None:
+    """The person unsubscribes in Selzy; no webhook reaches the site; the CRM withdraws consent
+    (the sync takes the contact out), then gives it back. With REMOVAL "exclude" (the default)
+    the person is still unsubscribed; "delete" erased that history, as the README warns."""
+    list_id = int(ready.list_id or 0)
+    with override_settings(SELZY={**SELZY, "REMOVAL": removal}):
+        full_sync(ready)
+        with client_for(emulator, ACCOUNT_KEY) as client:
+            client.unsubscribe(
+                contact_type="email", contact="lead7@crm.example", list_ids=[list_id]
+            )
+        lead = Lead.objects.get(email="lead7@crm.example")
+        lead.consent = False
+        lead.save()  # post_save: an incremental sync takes the contact out of the list
+        left = ImportRun.objects.latest("pk")
+        assert left.summary.changes.removed == 1
+        if removal == "delete":
+            assert "lead7@crm.example" not in every_contact(emulator)
+        lead.consent = True
+        lead.save()  # back in the filter: sent again as a new contact of the ledger
+    (account,) = emulator.state_dump()["accounts"]
+    (contact,) = [c for c in account["contacts"] if c["email"] == "lead7@crm.example"]
+    expected = "unsubscribed" if removal == "exclude" else "active"
+    assert contact["email_lists"] == {str(list_id): expected}
+
+
 # --------------------------------------------------------------------------- dry run
 
 

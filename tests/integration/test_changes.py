@@ -207,7 +207,8 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
     assert outcome.totals.changes == ChangeCounts(updated=1, moved=1, removed=1, invalid=1)
     assert outcome.totals.skipped == {"invalid_email": 1}
     assert outcome.totals.skipped_locally == 1
-    assert outcome.totals.batches == 1
+    # Cy and Dee leave the list in the exclusion call; Bob's old address goes with the upserts.
+    assert outcome.totals.batches == 2
     assert sorted(outcome.removed) == [3, 4]
     assert [(r.source_id, r.stage, r.code) for r in outcome.rejections] == [
         (4, "local", "invalid_email")
@@ -215,8 +216,16 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
     # The store was asked once whether someone else holds the addresses taken out.
     assert ledger.asked == [({"bob@example.com", "cy@example.com", "dee@example.com"}, {2, 3, 4})]
     now = contacts(emulator)
-    assert set(now) == {"ann@example.com", "robert@example.com"}  # no duplicate of Bob
+    # No duplicate of Bob; Cy and Dee stay in the account (with their history), out of the list.
+    assert set(now) == {
+        "ann@example.com",
+        "robert@example.com",
+        "cy@example.com",
+        "dee@example.com",
+    }
+    assert now["cy@example.com"]["email_lists"] == now["dee@example.com"]["email_lists"] == {}
     assert now["ann@example.com"]["fields"]["Name"] == "Ann B"
+    assert now["cy@example.com"]["fields"]["Name"] == "Cy"  # nothing else of theirs was touched
     assert now["robert@example.com"]["phone"] == "+4930123456"
     assert now["robert@example.com"]["email_lists"] == {str(list_id): "active"}
     assert set(ledger.states) == {1, 2}
@@ -226,6 +235,55 @@ def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator:
     assert outcome.totals.changes == ChangeCounts(unchanged=2, invalid=1)
     assert (outcome.totals.sent, outcome.totals.batches) == (0, 0)
     assert import_calls(emulator) == calls
+
+
+def test_removal_delete_takes_leaving_contacts_out_of_the_account(
+    client: Selzy, emulator: Emulator
+) -> None:
+    job = job_for(client.get_lists()[0].id, removal="delete")
+    ledger = Ledger()
+    records: dict[int, SourceRecord | None] = {1: rec(1, "ann@example.com"), 2: rec(2, "cy@x.org")}
+    ledger.sync(client, job, records)
+    records[2] = None
+    outcome = ledger.sync(client, job, records)
+    assert (outcome.totals.deleted, outcome.totals.batches) == (1, 1)  # in the one call
+    assert set(contacts(emulator)) == {"ann@example.com"}
+
+
+def test_unsubscribed_leaves_the_filter_and_comes_back_still_unsubscribed(
+    client: Selzy, emulator: Emulator
+) -> None:
+    """No webhook arrives here: the ledger never learns of the unsubscription, and the person
+    who comes back must still not be re-subscribed (the account kept their record)."""
+    list_id = client.get_lists()[0].id
+    job = job_for(list_id)
+    ledger = Ledger()
+    records: dict[int, SourceRecord | None] = {1: rec(1, "ann@example.com", "Ann")}
+    ledger.sync(client, job, records)
+    client.unsubscribe(contact_type="email", contact="ann@example.com", list_ids=[list_id])
+    assert contacts(emulator)["ann@example.com"]["email_lists"] == {str(list_id): "unsubscribed"}
+    records[1] = None  # left the filter (consent withdrawn in the CRM)
+    assert ledger.sync(client, job, records).totals.changes.removed == 1
+    records[1] = rec(1, "ann@example.com", "Ann")  # and comes back
+    assert ledger.sync(client, job, records).totals.changes.new == 1
+    assert contacts(emulator)["ann@example.com"]["email_lists"] == {str(list_id): "unsubscribed"}
+
+
+def test_rows_selzy_does_not_account_for_are_said_and_counted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        result = {"total": 2, "inserted": 1, "updated": 0, "deleted": 0, "new_emails": 1,
+                  "invalid": 0, "log": []}  # fmt: skip
+        return httpx.Response(200, json={"result": result})
+
+    client = Selzy("k" * 40, platform="Test", transport=httpx.MockTransport(handler))
+    job = job_for()
+    changes = [classify(job, rec(i, f"p{i}@example.com"), None, i) for i in range(2)]
+    outcome = send_changes(client, job, changes)
+    assert outcome.totals.unaccounted == 1
+    assert outcome.warnings == (
+        "Selzy accounted for 1 of the 2 rows of one importContacts call "
+        "(inserted 1, updated 0, deleted 0, invalid 0)",
+    )
 
 
 def test_an_address_selzy_refuses_is_a_rejection_and_not_synced(client: Selzy) -> None:
@@ -428,13 +486,14 @@ def test_sync_batch_keeps_an_address_the_store_says_another_contact_holds() -> N
     assert [s.email for s in outcome.synced] == ["new@example.com"]
     assert outcome.totals.changes == ChangeCounts(moved=1, removed=1)
 
-    # A store that holds nothing (a one-off import's): the address is deleted.
+    # A store that holds nothing (a one-off import's): the address leaves the list, in the
+    # exclusion call before the main one (the moved contact's old address is still deleted).
     bodies.clear()
     with client:
         outcome = sync_batch(client, job, batch, NoStates())
-    (body,) = bodies
+    (excluded, body) = bodies
+    assert rows_of(excluded) == [{"email": "pat@example.com", "email_excluded_list_ids": "7"}]
     assert [(r["email"], r["delete"]) for r in rows_of(body)] == [
-        ("pat@example.com", "1"),
         ("old@example.com", "1"),
         ("new@example.com", "0"),
     ]
@@ -495,7 +554,8 @@ def test_dry_run_counts_what_the_run_then_does(client: Selzy, emulator: Emulator
     # The run skipped the same contacts, the host's own no_consent aside.
     assert outcome.totals.skipped == {"invalid_email": 6, "no_contact": 6, "unsubscribed": 1}
     assert report.totals.sent == outcome.totals.sent == 14 + 3 + 2 * 4 + 4 + 8
-    assert report.totals.batches == outcome.totals.batches == 1
+    # The contacts removed leave in an exclusion call of their own.
+    assert report.totals.batches == outcome.totals.batches == 2
     assert report.totals.total == outcome.totals.total == done.total
     assert report.totals.skipped_locally == outcome.totals.skipped_locally == 12
     assert report.totals.as_dict()["changes"] == done.as_dict()
@@ -561,5 +621,5 @@ async def test_the_async_sync_batch_does_what_the_sync_one_does(emulator: Emulat
     assert outcome.totals.skipped == {"unsubscribed": 1}
     assert outcome.removed == (1,)
     assert ledger.asked == [({"ann@example.com"}, {1})]
-    assert set(contacts(emulator)) == {"bob@example.com"}
+    assert contacts(emulator)["ann@example.com"]["email_lists"] == {}  # out of the list only
     assert contacts(emulator)["bob@example.com"]["fields"]["Name"] == "Bob"

@@ -16,7 +16,7 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
 ``docs/architecture.md`` walks one contact through these modules.
 """
 
-from ._calls import BatchOutcome, plan_calls
+from ._calls import plan_calls
 from ._campaigns import (
     STATS_COUNTERS,
     CampaignLaunch,
@@ -68,6 +68,7 @@ from ._mapping import (
     validate_mapping,
 )
 from ._names import selzy_field_name
+from ._outcome import BatchOutcome
 from ._plan import FieldPlan, NewField, ensure_fields, ensure_fields_async, plan_fields
 from ._records import Rejection, SourceRecord
 from ._send import (

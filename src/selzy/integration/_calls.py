@@ -10,54 +10,31 @@ ones as they are, so an unsubscribed or blocked contact stays so), ``double_opti
 letter is triggered) and ``overwrite_lists`` (a resync must not drop the contact from lists
 the source knows nothing about).
 
-Rows of one call: deletions first (so a moved contact's phone is free before the new address
-is inserted with it), then upserts. Two contacts of the source sharing an address make one row
-(the later one's values: Selzy holds one contact per address anyway); a deletion of an address
-another change of the same call upserts is dropped, since Selzy refuses a call naming an
-address twice and the contact must live on.
+Contacts leaving the source (a record deleted, out of the filter, its address turned
+malformed) are taken out of the job's list by a separate exclusion call, so the account keeps
+them with their history: a person who unsubscribed is still unsubscribed when the record comes
+back. Deleting them from the account instead is the job's ``removal="delete"``.
+
+Rows of the main call: deletions first (a moved contact's old address, so its phone is free
+before the new address is inserted with it), then upserts. Two contacts of the source sharing an
+address make one row (the later one's values: Selzy holds one contact per address anyway); taking
+out an address another change of the same call upserts is dropped, since Selzy refuses a call
+naming an address twice and the contact must live on.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from selzy.protocol import MAX_IMPORT_ROWS
 from selzy.types import ImportResult
 
 from ._changes import Change, SentState
 from ._job import ImportJob
+from ._outcome import BatchOutcome, failures, refused, shortfalls, totals_of
 from ._records import Rejection
-from ._totals import ChangeCounts, RunTotals
 
 DELETE_COLUMN = "delete"
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """What a batch did, for the host to store.
-
-    ``synced`` are the states now in Selzy (record them); ``removed`` the source ids whose
-    contact is now gone from Selzy (forget their states); ``rejections`` every record refused,
-    locally or by Selzy's log, in the order of the changes (their contacts are not in
-    ``synced``); ``totals`` the batch's :class:`RunTotals`.
-    """
-
-    totals: RunTotals
-    rejections: tuple[Rejection, ...] = ()
-    synced: tuple[SentState, ...] = ()
-    removed: tuple[Hashable, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    def __add__(self, other: BatchOutcome) -> BatchOutcome:
-        return BatchOutcome(
-            self.totals + other.totals,
-            self.rejections + other.rejections,
-            self.synced + other.synced,
-            self.removed + other.removed,
-            self.warnings + other.warnings,
-        )
 
 
 def plan_calls(
@@ -101,8 +78,45 @@ def _upsert_key(job: ImportJob, change: Change) -> tuple[str, str]:
     return _key("phone", state.phone)
 
 
+class _Exclusion:
+    """The rows of the exclusion call: contacts taken out of the job's list, nothing else.
+
+    A separate call because its rows carry only an address and the list to leave: in the main
+    call's columns the contact's other values would be sent empty, which clears them in Selzy.
+    """
+
+    def __init__(self, list_id: int) -> None:
+        self.list = str(list_id)
+        self.addresses: list[tuple[str, str]] = []  # (column, address) per row
+        self.row_of: dict[int, int] = {}  # id(change) -> its row
+        self._by_key: dict[tuple[str, str], int] = {}
+
+    def add(self, change: Change, column: str, address: str) -> None:
+        index = self._by_key.get(_key(column, address))
+        if index is None:
+            index = self._by_key[_key(column, address)] = len(self.addresses)
+            self.addresses.append((column, address))
+        self.row_of[id(change)] = index
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        columns = [c for c in ("email", "phone") if any(a[0] == c for a in self.addresses)]
+        return (*columns, *(f"{c}_excluded_list_ids" for c in columns))
+
+    @property
+    def rows(self) -> list[tuple[str, ...]]:
+        columns = [n for n in self.field_names if not n.endswith("_excluded_list_ids")]
+        return [
+            tuple(address if c == column else "" for c in columns)
+            + tuple(self.list if c == column else "" for c in columns)
+            for column, address in self.addresses
+        ]
+
+
 class ImportCall:
-    """One importContacts call: its rows, which changes own each row, then Selzy's answer."""
+    """The calls for one group of changes: their rows, which changes own each row, then Selzy's
+    answers. Usually one importContacts call; a second, the exclusion call, when contacts leave.
+    """
 
     def __init__(
         self, job: ImportJob, changes: Sequence[Change], keep_addresses: Collection[str]
@@ -112,24 +126,34 @@ class ImportCall:
         upserted = {_upsert_key(job, c) for c in changes if _upserts(c)}
         kept = {address.lower() for address in keep_addresses}
 
-        def deletes(change: Change) -> bool:
+        def takes_out(change: Change) -> bool:
             if change.delete is None:
                 return False
             column, address = change.delete
             return _key(column, address) not in upserted and address.lower() not in kept
+
+        # A contact leaving the source is taken out of our list, and the account keeps its
+        # history (an unsubscription, other lists). It is deleted from the account only with
+        # job.removal == "delete", or for a move: the old address must free its phone.
+        def deletes(change: Change) -> bool:
+            return takes_out(change) and (job.removal == "delete" or change.kind == "move")
 
         with_delete = any(deletes(c) for c in changes)
         self.field_names = job.field_names + ((DELETE_COLUMN,) if with_delete else ())
         self.rows: list[tuple[str, ...]] = []
         self.delete_row: dict[int, int] = {}  # id(change) -> its delete row
         self.upsert_row: dict[int, int] = {}
+        self.exclusion = _Exclusion(job.list_id)
         width = len(job.field_names)
         by_key: dict[tuple[str, str], int] = {}
         for change in changes:
-            if not deletes(change):
-                continue  # nothing to delete, or the contact lives on: another record holds it
+            if not takes_out(change):
+                continue  # nothing to take out, or the contact lives on: another record holds it
             assert change.delete is not None
             column, address = change.delete
+            if not deletes(change):
+                self.exclusion.add(change, column, address)
+                continue
             index = by_key.get(_key(column, address))
             if index is None:
                 cells = [""] * width
@@ -148,7 +172,7 @@ class ImportCall:
             else:
                 self.rows[index] = row  # the later record's values win, as they would in Selzy
             self.upsert_row[id(change)] = index
-        if len(self.rows) > MAX_IMPORT_ROWS:
+        if len(self.rows) + len(self.exclusion.addresses) > MAX_IMPORT_ROWS:
             raise ValueError(
                 f"{len(self.rows)} rows: one importContacts call takes at most "
                 f"{MAX_IMPORT_ROWS}; cut the changes with plan_calls()"
@@ -158,17 +182,13 @@ class ImportCall:
         self.rows.append(row)
         return len(self.rows) - 1
 
-    def finish(self, result: ImportResult | None) -> BatchOutcome:
-        """Map Selzy's answer back to the changes."""
-        failed: dict[int, tuple[str, str]] = {}
-        # An entry naming no row of the call is Selzy's word all the same: kept, with no record.
+    def finish(
+        self, result: ImportResult | None, excluded: ImportResult | None = None
+    ) -> BatchOutcome:
+        """Map Selzy's answers (the main call's, the exclusion call's) back to the changes."""
         unplaced: list[Rejection] = []
-        for entry in result.log if result is not None else ():
-            code = entry.code or "unspecified"
-            if 0 <= entry.index < len(self.rows):
-                failed.setdefault(entry.index, (code, entry.message))
-            else:
-                unplaced.append(Rejection(None, -1, code, entry.message, "selzy"))
+        failed = failures(result, len(self.rows), unplaced)
+        failed_out = failures(excluded, len(self.exclusion.addresses), unplaced)
         rejections: list[Rejection] = []
         synced: list[SentState] = []
         removed: list[Hashable] = []
@@ -176,61 +196,36 @@ class ImportCall:
             if change.rejection is not None:
                 rejections.append(change.rejection)
             delete_at = self.delete_row.get(id(change))
+            exclude_at = self.exclusion.row_of.get(id(change))
             upsert_at = self.upsert_row.get(id(change))
-            # No delete row (none needed, or another record keeps the address) counts as done.
-            deleted = delete_at not in failed
+            # No row taking it out (none needed, another record keeps the address) counts as done.
+            out = True
             if delete_at is not None and delete_at in failed:
-                rejections.append(_refused(change, change.previous, failed[delete_at]))
+                rejections.append(refused(change, change.previous, failed[delete_at]))
+                out = False
+            if exclude_at is not None and exclude_at in failed_out:
+                rejections.append(refused(change, change.previous, failed_out[exclude_at]))
+                out = False
             if upsert_at is not None and upsert_at in failed:
-                rejections.append(_refused(change, change.state, failed[upsert_at]))
-                if change.kind == "move" and deleted:
+                rejections.append(refused(change, change.state, failed[upsert_at]))
+                if change.kind == "move" and out:
                     removed.append(change.source_id)  # the old address is gone, the new refused
             elif upsert_at is not None and change.state is not None:
                 synced.append(change.state)
-            elif (change.kind == "remove" and deleted) or (
-                change.kind == "invalid" and change.delete is not None and deleted
+            elif (change.kind == "remove" and out) or (
+                change.kind == "invalid" and change.delete is not None and out
             ):
                 removed.append(change.source_id)
         rejections += unplaced
+        results = [r for r in (result, excluded) if r is not None]
+        rows = len(self.rows) + len(self.exclusion.addresses)
+        shortfalls_ = shortfalls(
+            [(result, len(self.rows)), (excluded, len(self.exclusion.addresses))]
+        )
         return BatchOutcome(
-            _totals(self.changes, rejections, len(self.rows), result),
+            totals_of(self.changes, rejections, rows, results, sum(n for n, _ in shortfalls_)),
             tuple(rejections),
             tuple(synced),
             tuple(removed),
-            tuple(result.warnings) if result is not None else (),
+            tuple(w for r in results for w in r.warnings) + tuple(t for _, t in shortfalls_),
         )
-
-
-def _totals(
-    changes: Sequence[Change],
-    rejections: Sequence[Rejection],
-    rows: int,
-    result: ImportResult | None,
-) -> RunTotals:
-    counts = ChangeCounts.of(changes)
-    skipped = Counter(r.code for r in rejections if r.stage == "local")
-    totals = RunTotals(
-        total=len(changes),
-        sent=rows,
-        skipped_locally=counts.invalid,
-        rejected=sum(1 for r in rejections if r.stage == "selzy"),
-        changes=counts,
-        skipped=dict(sorted(skipped.items())),
-    )
-    if result is None:
-        return totals
-    return totals + RunTotals(
-        inserted=result.inserted,
-        updated=result.updated,
-        deleted=result.deleted,
-        new_emails=result.new_emails,
-        invalid=result.invalid,
-        batches=1,
-    )
-
-
-def _refused(change: Change, state: SentState | None, failure: tuple[str, str]) -> Rejection:
-    code, reason = failure
-    email = state.email if state is not None else ""
-    phone = state.phone if state is not None else ""
-    return Rejection(change.source_id, change.position, code, reason, "selzy", email, phone)

@@ -43,7 +43,7 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
     kinds: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     examples: dict[str, list[Rejection]] = {}
-    rows = unsubscribed = 0
+    rows = taken_out = unsubscribed = 0
     for position, record, state in contacts:
         if state is not None and state.unsubscribed:
             unsubscribed += 1
@@ -53,6 +53,8 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
         change = classify(job, record, state, position)
         kinds[change.kind] += 1
         rows += change.rows
+        if change.delete is not None and job.removal == "exclude" and change.kind != "move":
+            taken_out += 1  # a row of the exclusion call (see ImportCall)
         if change.rejection is not None:
             code = change.rejection.code
             skipped[code] += 1
@@ -64,7 +66,7 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
         total=counts.total,
         sent=rows,
         skipped_locally=counts.invalid,
-        batches=-(-rows // MAX_IMPORT_ROWS),
+        batches=-(-(rows - taken_out) // MAX_IMPORT_ROWS) + -(-taken_out // MAX_IMPORT_ROWS),
         changes=counts,
         skipped=dict(sorted(skipped.items())),
     )

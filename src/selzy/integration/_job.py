@@ -20,6 +20,9 @@ from ._mapping import FieldMapping, check_mapping
 from ._records import Rejection, SourceRecord
 
 InvalidValues = Literal["reject", "blank"]
+#: How a contact that leaves the source leaves Selzy: taken out of the job's list (the account
+#: keeps the contact, its other lists and its unsubscriptions), or deleted from the account.
+Removal = Literal["exclude", "delete"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class ImportJob:
             rejects the row: an address is never guessed.
         overwrite_tags, overwrite_lists: passed to importContacts. Leave ``overwrite_lists``
             off unless you mean it: it removes contacts from every list not in the row.
+        removal: ``"exclude"`` (the default) takes a contact whose record left the source out
+            of the list only; ``"delete"`` deletes it from the whole account, with its other
+            lists and its unsubscription record: a person who comes back then comes back as a
+            new, active subscriber. An email change always deletes the old address (its phone
+            must move to the new one).
 
     Raises :class:`MappingError` listing every problem of the mapping.
     """
@@ -50,6 +58,7 @@ class ImportJob:
     invalid_values: InvalidValues = "reject"
     overwrite_tags: bool | None = None
     overwrite_lists: bool | None = None
+    removal: Removal = "exclude"
     field_names: tuple[str, ...] = field(init=False)
     #: Whether rows carry ``phone_list_ids`` (``subscribe_phones`` resolved).
     phones_subscribed: bool = field(init=False)
@@ -63,6 +72,8 @@ class ImportJob:
 
     def __post_init__(self) -> None:
         check_mapping(self.mapping, self.source_fields, self.selzy_fields)
+        if self.removal not in ("exclude", "delete"):
+            raise ValueError(f"removal must be 'exclude' or 'delete', not {self.removal!r}")
         if self.invalid_values not in ("reject", "blank"):
             raise ValueError(
                 f"invalid_values must be 'reject' or 'blank', not {self.invalid_values!r}"

@@ -15,9 +15,10 @@ from typing import NamedTuple, Protocol
 
 from selzy.client import AsyncSelzy, Selzy
 
-from ._calls import BatchOutcome, ImportCall, plan_calls
+from ._calls import ImportCall, plan_calls
 from ._changes import Change, SentState, classify
 from ._job import ImportJob
+from ._outcome import BatchOutcome
 from ._records import SourceRecord
 from ._totals import RunTotals
 
@@ -61,21 +62,26 @@ def send_changes(
     *,
     keep_addresses: Collection[str] = (),
 ) -> BatchOutcome:
-    """Send ``changes`` in ONE importContacts call (none when nothing needs sending).
+    """Send ``changes`` in ONE importContacts call (none when nothing needs sending), preceded by
+    the exclusion call when contacts leave the list (:class:`ImportCall`).
 
     ``keep_addresses``: addresses other contacts of the source still hold; a change that would
-    delete one of them leaves it in Selzy (its own state is still forgotten). Raises ValueError
+    take one of them out leaves it in Selzy (its own state is still forgotten). Raises ValueError
     when the changes need more than 500 rows (:func:`plan_calls` keeps them within), and the
     client's errors when the call fails after its retries (nothing is then known to be synced;
     importContacts is an upsert, so sending the same changes again is safe).
     """
     call = ImportCall(job, changes, keep_addresses)
-    if not call.rows:
-        return call.finish(None)
-    result = client.import_contacts(
-        field_names=call.field_names, data=call.rows, overwrite_tags=job.overwrite_tags
-    )
-    return call.finish(result)
+    excluded = result = None
+    if call.exclusion.addresses:  # first: a returning contact is then re-added, not excluded
+        excluded = client.import_contacts(
+            field_names=call.exclusion.field_names, data=call.exclusion.rows
+        )
+    if call.rows:
+        result = client.import_contacts(
+            field_names=call.field_names, data=call.rows, overwrite_tags=job.overwrite_tags
+        )
+    return call.finish(result, excluded)
 
 
 async def send_changes_async(
@@ -87,12 +93,16 @@ async def send_changes_async(
 ) -> BatchOutcome:
     """:func:`send_changes` for :class:`AsyncSelzy`."""
     call = ImportCall(job, changes, keep_addresses)
-    if not call.rows:
-        return call.finish(None)
-    result = await client.import_contacts(
-        field_names=call.field_names, data=call.rows, overwrite_tags=job.overwrite_tags
-    )
-    return call.finish(result)
+    excluded = result = None
+    if call.exclusion.addresses:  # first: a returning contact is then re-added, not excluded
+        excluded = await client.import_contacts(
+            field_names=call.exclusion.field_names, data=call.exclusion.rows
+        )
+    if call.rows:
+        result = await client.import_contacts(
+            field_names=call.field_names, data=call.rows, overwrite_tags=job.overwrite_tags
+        )
+    return call.finish(result, excluded)
 
 
 class _Classified(NamedTuple):

@@ -35,11 +35,12 @@ from itertools import islice
 from selzy.client import AsyncSelzy, Selzy, SelzyError
 from selzy.protocol import MAX_IMPORT_ROWS
 
-from ._calls import BatchOutcome, plan_calls
+from ._calls import plan_calls
 from ._changes import Change, classify
 from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome
 from ._errors import ImportInterruptedError
 from ._job import ImportJob
+from ._outcome import BatchOutcome
 from ._records import Rejection, SourceRecord
 from ._send import send_changes, send_changes_async
 from ._totals import RunTotals

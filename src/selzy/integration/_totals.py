@@ -83,7 +83,9 @@ class RunTotals:
       it would send); ``batches``: importContacts calls made (a dry run: calls it would make);
     - ``inserted``, ``updated``, ``deleted``, ``new_emails``, ``invalid``: Selzy's own counts;
     - ``skipped_locally``: contacts refused before sending (a local check);
-    - ``rejected``: rows Selzy's log refused;
+    - ``rejected``: rows Selzy's log refused; ``unaccounted``: rows sent that Selzy's counts do
+      not account for (neither inserted, updated, deleted nor invalid: never expected, always
+      said);
     - ``changes``: contacts by change kind; ``skipped``: contacts not sent, by reason (the
       local checks' codes, ``unsubscribed``, ``no_consent``).
     """
@@ -98,6 +100,7 @@ class RunTotals:
     skipped_locally: int = 0
     batches: int = 0
     rejected: int = 0
+    unaccounted: int = 0
     changes: ChangeCounts = field(default_factory=ChangeCounts)
     skipped: Mapping[str, int] = field(default_factory=dict)
 

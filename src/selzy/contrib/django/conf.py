@@ -25,6 +25,8 @@ a test keeps both in step with the fields.
         "BATCH_ATTEMPTS": 5,                       # failed sends of a batch before the run fails
         "SYNC_DEBOUNCE": 10,                       # seconds an incremental sync waits for more
                                                    # changes after the first one
+        "REMOVAL": "exclude",                      # a contact leaving the source leaves the list
+                                                   # ("delete": from the account, with its history)
         "TIMEOUT": 60,                             # seconds per API call
         "MAX_RETRIES": 3,                          # retries of a failed call
     }
@@ -40,6 +42,13 @@ its threads; right for the thread runner and a single web process. A Redis URL
 Redis (:class:`selzy.client.RedisRateLimiter`) and shared by every process and machine that uses
 that Redis, which is what several Celery workers on one key need (check selzy.W002 warns about
 "celery" with "memory"). It needs the ``redis`` package (check selzy.E007).
+
+REMOVAL: what a sync does with a contact whose record was deleted, left the source's filter or
+lost a valid address. ``"exclude"`` takes it out of the list: the Selzy account keeps the
+contact, its other lists and its unsubscriptions, so a person who unsubscribed and later comes
+back in the CRM stays unsubscribed. ``"delete"`` deletes it from the whole account (importContacts'
+``delete`` column), erasing that history: a returning person is then a new, active subscriber.
+An email change always deletes the old address, so its phone moves to the new one.
 """
 
 from __future__ import annotations
@@ -135,6 +144,15 @@ def _rate_limiter(value: Any) -> str:
     return str(value)
 
 
+def _removal(value: Any) -> str:
+    if value not in ("exclude", "delete"):
+        raise _Invalid(
+            '"exclude" (the contact leaves the list, the account keeps its history) or '
+            '"delete" (deleted from the whole account, with its unsubscriptions)'
+        )
+    return str(value)
+
+
 def _batch_size(value: Any) -> int:
     size = int(_number(int)(value))
     if not 1 <= size <= MAX_IMPORT_ROWS:
@@ -187,6 +205,7 @@ class SelzySettings:
     batch_lease: float = _setting("BATCH_LEASE", 120.0, _number(float, 1.0))
     batch_attempts: int = _setting("BATCH_ATTEMPTS", 5, _number(int, 1))
     sync_debounce: float = _setting("SYNC_DEBOUNCE", 10.0, _number(float, 0.0))
+    removal: str = _setting("REMOVAL", "exclude", _removal)
     timeout: float = _setting("TIMEOUT", 60.0, _number(float))
     max_retries: int = _setting("MAX_RETRIES", 3, _number(int))
 

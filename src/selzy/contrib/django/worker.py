@@ -47,7 +47,11 @@ def build_job(client: Selzy, run: ImportRun, source: ContactSource) -> ImportJob
     """The engine's job for the run: the mapping checked against the account's fields now."""
     selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
     return ImportJob.build(
-        mapping_for(run.source), selzy_fields, list_id=run.list_id, source_fields=source.fields()
+        mapping_for(run.source),
+        selzy_fields,
+        list_id=run.list_id,
+        source_fields=source.fields(),
+        removal=selzy_settings().removal,
     )
 
 

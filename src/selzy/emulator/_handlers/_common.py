@@ -6,7 +6,7 @@ import re
 
 from .._call import Call
 from .._errors import InvalidArg, Unspecified, not_found
-from .._state import Account, Contact, MailList, Message, Sender
+from .._state import Account, Contact, MailList, Membership, Message, Sender
 
 EMAIL_RE = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
@@ -122,3 +122,14 @@ def sender_name(call: Call) -> str:
     if "@" in value:
         raise InvalidArg("sender_name: must be a name, not an email address")
     return value
+
+
+def leave_list(channel: dict[int, Membership], list_id: int) -> None:
+    """Take a contact out of a list (exclude, importContacts' ``*_excluded_list_ids``).
+
+    An unsubscribed membership stays: it is the list's record of the person's choice, so no later
+    import or subscribe re-activates it (the conservative reading where the API is silent).
+    """
+    membership = channel.get(list_id)
+    if membership is not None and membership.status != "unsubscribed":
+        del channel[list_id]

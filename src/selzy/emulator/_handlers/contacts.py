@@ -15,6 +15,7 @@ from ._common import (
     PHONE_RE,
     contact_by_email,
     get_list,
+    leave_list,
     norm_phone,
     req_email,
     valid_email,
@@ -187,7 +188,7 @@ def exclude(call: Call) -> dict[str, Any]:
     contact, kind, list_ids = _target(call)
     channel = contact.email_lists if kind == "email" else contact.phone_lists
     for lid in list_ids or list(channel):
-        channel.pop(lid, None)
+        leave_list(channel, lid)
     return {}
 
 

@@ -16,7 +16,7 @@ from .._call import Call, api
 from .._errors import InvalidArg, missing
 from .._params import parse_time, text_of
 from .._state import Account, Contact, Membership, Tag, UserField
-from ._common import EMAIL_RE, PHONE_RE, ROLE_LOCAL_PARTS, norm_phone
+from ._common import EMAIL_RE, PHONE_RE, ROLE_LOCAL_PARTS, leave_list, norm_phone
 from .fields import convert_value
 
 _IMPORT_EMAIL_STATUSES = frozenset({"new", "active", "inactive", "unsubscribed"})
@@ -103,7 +103,7 @@ def _apply_lists(
         if old is not None:
             result[lid].subscribed_at = old.subscribed_at
     for lid in excluded:
-        result.pop(lid, None)
+        leave_list(result, lid)
     return result
 
 
