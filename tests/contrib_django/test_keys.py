@@ -23,7 +23,11 @@ from .settings import SELZY
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SOURCES = {
-    "people": {"model": "crm.Person", "fields": ["email", "name"], "filter": {"consent": True}},
+    "people": {
+        "model": "crm.Person",
+        "fields": ["email", "name", "phone"],
+        "filter": {"consent": True},
+    },
     "customers": {
         "model": "crm.Customer",
         "fields": ["email", "name"],
@@ -117,6 +121,35 @@ def test_a_source_keyed_by_uuid_or_text_syncs_with_right_counts(
     assert incremental.summary.changes.removed == 3
     assert len(_in_list(emulator, list_id)) == 24
     assert jobs.scan_changes() == {"modified": 0, "missing": 0, "gone": 0, "forgotten": 0}
+
+
+def test_a_uuid_source_with_repeating_phones_keeps_one_contact_per_person(
+    connected: Connection, account: SeededAccount, emulator: Emulator
+) -> None:
+    """Seeded CRM data repeats phones: a row with a new email and a phone another contact has
+    would update that contact in Selzy. Every person must stay their own contact, under their
+    own name, and every record sent without its phone is listed with the reason."""
+    list_id = _ready(connected, account, "people")
+    MappedField.objects.create(
+        source="people", source_field="phone", selzy_field="phone", selzy_type="string"
+    )
+    phones = [f"+7912000{i % 7:04d}" for i in range(40)]  # 40 people, 7 phones
+    Person.objects.bulk_create(
+        Person(email=f"p{i}@crm.example", name=f"Имя {i}", phone=phones[i]) for i in range(40)
+    )
+    with override_settings(SELZY={**SELZY, "CONTACT_SOURCES": SOURCES, "IMPORT_BATCH_SIZE": 15}):
+        run = _sync("people", list_id)
+    (state,) = emulator.state_dump()["accounts"]
+    people = {c["email"]: c for c in state["contacts"]}
+    assert len(people) == 40  # one contact per person
+    assert all(people[f"p{i}@crm.example"]["fields"]["Name"] == f"Имя {i}" for i in range(40))
+    assert sorted(c["phone"] for c in people.values() if c["phone"]) == sorted(set(phones))
+    assert run.summary.dropped == {"phone_shared": 33}
+    notes = run.rejections.filter(code="phone_shared")
+    assert notes.count() == 33
+    assert all("belongs to record" in note.reason for note in notes)
+    again = _sync("people", list_id, kind="full")  # stable: nothing is sent again
+    assert (again.summary.changes.unchanged, again.summary.batches) == (40, 0)
 
 
 def test_a_source_keyed_by_another_type_is_a_check_error() -> None:

@@ -24,6 +24,7 @@ from selzy.integration import (
     FieldMapping,
     ImportJob,
     NoStates,
+    PhoneOwner,
     RunTotals,
     SelzyField,
     SentState,
@@ -154,6 +155,13 @@ class Ledger:
             if sid not in excluding and s.sent and s.email.lower() in wanted
         }
 
+    def phones_held(self, phones: Collection[str]) -> dict[str, PhoneOwner]:
+        owners: dict[str, PhoneOwner] = {}
+        for sid, s in sorted(self.states.items()):
+            if s.sent and s.phone in phones:
+                owners.setdefault(s.phone, PhoneOwner(sid, s.email))
+        return owners
+
     def contacts(self, records: dict[int, SourceRecord | None]) -> list[Contact]:
         """Every source id the source or the ledger knows, as a host reads a batch."""
         ids = sorted(set(records) | set(self.states))
@@ -175,6 +183,7 @@ def test_the_ledger_is_a_state_store() -> None:
     store: StateStore = Ledger()
     assert store.addresses_held(["a@example.com"], excluding=[]) == set()
     assert NoStates().addresses_held(["a@example.com"], excluding=[1]) == ()
+    assert store.phones_held(["+4930123456"]) == NoStates().phones_held(["+4930123456"]) == {}
 
 
 def test_new_update_move_remove_and_invalid_reach_selzy(client: Selzy, emulator: Emulator) -> None:
@@ -623,3 +632,77 @@ async def test_the_async_sync_batch_does_what_the_sync_one_does(emulator: Emulat
     assert ledger.asked == [({"ann@example.com"}, {1})]
     assert contacts(emulator)["ann@example.com"]["email_lists"] == {}  # out of the list only
     assert contacts(emulator)["bob@example.com"]["fields"]["Name"] == "Bob"
+
+
+# ------------------------------------------------------------------------ one person, one contact
+
+
+def test_a_phone_two_records_share_is_sent_once_and_people_stay_apart(
+    client: Selzy, emulator: Emulator
+) -> None:
+    """Selzy identifies a contact by email OR phone: the second record's row, sent with the
+    first one's phone, would update the first person's contact (two people become one)."""
+    job = job_for(client.get_lists()[0].id)
+    ledger = Ledger()
+    records: dict[int, SourceRecord | None] = {
+        1: rec(1, "ann@example.com", "Ann", "+4930123456"),
+        2: rec(2, "bob@example.com", "Bob", "+4930123456"),  # shares Ann's phone
+        3: rec(3, "cy@example.com", "Cy", "+4930999999"),
+    }
+    outcome = ledger.sync(client, job, records)
+    now = contacts(emulator)
+    assert set(now) == {"ann@example.com", "bob@example.com", "cy@example.com"}
+    assert (now["ann@example.com"]["fields"]["Name"], now["ann@example.com"]["phone"]) == (
+        "Ann",
+        "+4930123456",
+    )
+    assert (now["bob@example.com"]["fields"]["Name"], now["bob@example.com"]["phone"]) == (
+        "Bob",
+        None,
+    )
+    (note,) = outcome.rejections
+    assert (note.source_id, note.code, note.sent) == (2, "phone_shared", True)
+    assert "record 1 (ann@example.com)" in note.reason
+    assert outcome.totals.dropped == {"phone_shared": 1}
+    assert outcome.totals.skipped == {}
+    assert outcome.totals.changes.new == 3
+
+    # A later batch: the ledger says Ann holds the phone; a new record with it is told so, and
+    # Bob, unchanged, is not sent again.
+    records[4] = rec(4, "dan@example.com", "Dan", "+4930123456")
+    again = ledger.sync(client, job, records)
+    assert again.totals.changes == ChangeCounts(new=1, unchanged=3)
+    assert [(r.source_id, r.code) for r in again.rejections] == [(4, "phone_shared")]
+    assert contacts(emulator)["ann@example.com"]["fields"]["Name"] == "Ann"
+
+
+def test_a_record_whose_only_address_is_someone_elses_phone_is_held_back(
+    client: Selzy, emulator: Emulator
+) -> None:
+    mapping = FieldMapping({"phone": "phone", "name": "Name"})
+    job = ImportJob.build(mapping, FIELDS, list_id=client.get_lists()[0].id)
+    ledger = Ledger()
+    records: dict[int, SourceRecord | None] = {
+        1: rec(1, "", "Ann", "+4930123456"),
+        2: rec(2, "", "Bob", "+4930123456"),
+    }
+    outcome = ledger.sync(client, job, records)
+    (held,) = outcome.rejections
+    assert (held.source_id, held.code, held.sent) == (2, "phone_shared", False)
+    assert "held back" in held.reason
+    assert outcome.totals.skipped == {"phone_shared": 1}
+    assert outcome.totals.changes == ChangeCounts(new=1, invalid=1)
+    (only,) = emulator.state_dump()["accounts"][0]["contacts"]
+    assert only["fields"]["Name"] == "Ann"
+
+
+def test_the_dry_run_counts_shared_phones_as_the_run_does(client: Selzy) -> None:
+    job = job_for(client.get_lists()[0].id)
+    records: dict[int, SourceRecord | None] = {
+        i: rec(i, f"p{i}@example.com", f"P{i}", f"+49301234{i % 3:02d}") for i in range(9)
+    }
+    ledger = Ledger()
+    report = dry_run(job, iter(ledger.contacts(records)), store=ledger)
+    outcome = ledger.sync(client, job, records)
+    assert report.totals.dropped == outcome.totals.dropped == {"phone_shared": 6}
+    assert [r.source_id for r in report.examples["phone_shared"]] == [3, 4, 5]

@@ -29,7 +29,7 @@ SURFACE = {
     # changes, calls and batches
     "CHANGE_KINDS", "BatchOutcome", "Change", "ChangeKind", "Contact", "NoStates", "SentState",
     "StateStore", "classify", "plan_calls", "row_hash", "send_changes", "send_changes_async",
-    "sync_batch", "sync_batch_async",
+    "sync_batch", "sync_batch_async", "PhoneOwner", "claim_phones",
     # streams and checkpoints
     "Checkpoint", "CheckpointStore", "ImportOutcome", "InMemoryCheckpointStore",
     "ProgressCallback", "Source", "import_records", "import_records_async",

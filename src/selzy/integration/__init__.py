@@ -59,6 +59,7 @@ from ._fields import (
     system_refusal,
     type_refusal,
 )
+from ._identity import PhoneOwner, claim_phones
 from ._job import ImportJob, InvalidValues
 from ._mapping import (
     FieldMapping,
@@ -114,6 +115,7 @@ __all__ = [
     "MappingProblem",
     "NewField",
     "NoStates",
+    "PhoneOwner",
     "ProgressCallback",
     "Rejection",
     "RunTotals",
@@ -127,6 +129,7 @@ __all__ = [
     "StatsSnapshot",
     "SystemTarget",
     "check_mapping",
+    "claim_phones",
     "classify",
     "compatible_targets",
     "convert_value",

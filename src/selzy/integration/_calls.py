@@ -195,6 +195,8 @@ class ImportCall:
         for change in self.changes:
             if change.rejection is not None:
                 rejections.append(change.rejection)
+            if change.note is not None:
+                rejections.append(change.note)
             delete_at = self.delete_row.get(id(change))
             exclude_at = self.exclusion.row_of.get(id(change))
             upsert_at = self.upsert_row.get(id(change))

@@ -69,7 +69,8 @@ class Change:
     ``row`` is the converted row (kinds new, update, move, unchanged) and ``state`` what will
     have been sent once it is; ``previous`` is the state before; ``delete`` the
     ``(column, address)`` the change takes out of Selzy (kinds move, remove, invalid, when an
-    address was sent before); ``rejection`` why an invalid record cannot be sent.
+    address was sent before); ``rejection`` why an invalid record cannot be sent; ``note`` what
+    was left out of a row that is sent all the same (see :func:`claim_phones`).
     """
 
     kind: ChangeKind
@@ -80,6 +81,7 @@ class Change:
     previous: SentState | None = None
     delete: tuple[str, str] | None = None
     rejection: Rejection | None = None
+    note: Rejection | None = None
 
     @property
     def rows(self) -> int:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 from selzy.protocol import MAX_IMPORT_ROWS
 
-from ._changes import classify
+from ._identity import PhoneOwner
 from ._job import ImportJob
 from ._records import Rejection
-from ._send import Contact
+from ._send import Contact, NoStates, StateStore, classify_batch
 from ._totals import ChangeCounts, RunTotals
 
 #: Rejections kept per reason, to show what a reason means.
@@ -34,33 +35,40 @@ class DryRunReport:
     examples: Mapping[str, tuple[Rejection, ...]] = field(default_factory=dict)
 
 
-def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0) -> DryRunReport:
+def dry_run(
+    job: ImportJob,
+    contacts: Iterable[Contact],
+    *,
+    store: StateStore | None = None,
+    no_consent: int = 0,
+) -> DryRunReport:
     """Classify every contact as the run would, and count. Nothing is sent.
 
-    ``contacts`` are read lazily (memory stays flat); ``no_consent`` is the host's own count of
-    records its filter leaves out.
+    ``contacts`` are read lazily, a batch at a time (memory stays flat); ``store`` is the host's
+    (which phones its contacts hold), ``no_consent`` its own count of records its filter leaves
+    out.
     """
+    store = store if store is not None else NoStates()
+    owners: dict[str, PhoneOwner] = {}  # kept across batches, as the ledger keeps them in a run
     kinds: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
+    by_reason: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by note.sent
     examples: dict[str, list[Rejection]] = {}
     rows = taken_out = unsubscribed = 0
-    for position, record, state in contacts:
-        if state is not None and state.unsubscribed:
-            unsubscribed += 1
-            continue
-        if record is None and state is None:
-            continue
-        change = classify(job, record, state, position)
-        kinds[change.kind] += 1
-        rows += change.rows
-        if change.delete is not None and job.removal == "exclude" and change.kind != "move":
-            taken_out += 1  # a row of the exclusion call (see ImportCall)
-        if change.rejection is not None:
-            code = change.rejection.code
-            skipped[code] += 1
-            kept = examples.setdefault(code, [])
-            if len(kept) < EXAMPLES_PER_REASON:
-                kept.append(change.rejection)
+    contacts = iter(contacts)
+    while batch := list(islice(contacts, MAX_IMPORT_ROWS)):
+        classified = classify_batch(job, batch, store, owners)
+        unsubscribed += classified.unsubscribed
+        for change in classified.changes:
+            kinds[change.kind] += 1
+            rows += change.rows
+            if change.delete is not None and job.removal == "exclude" and change.kind != "move":
+                taken_out += 1  # a row of the exclusion call (see ImportCall)
+            for reason in (change.rejection, change.note):
+                if reason is not None:
+                    by_reason[reason.sent][reason.code] += 1
+                    kept = examples.setdefault(reason.code, [])
+                    if len(kept) < EXAMPLES_PER_REASON:
+                        kept.append(reason)
     counts = ChangeCounts.of_kinds(kinds)
     totals = RunTotals(
         total=counts.total,
@@ -68,7 +76,8 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
         skipped_locally=counts.invalid,
         batches=-(-(rows - taken_out) // MAX_IMPORT_ROWS) + -(-taken_out // MAX_IMPORT_ROWS),
         changes=counts,
-        skipped=dict(sorted(skipped.items())),
+        skipped=dict(sorted(by_reason[False].items())),
+        dropped=dict(sorted(by_reason[True].items())),
     )
     totals = totals.skipping("unsubscribed", unsubscribed).skipping("no_consent", no_consent)
     return DryRunReport(totals, {code: tuple(kept) for code, kept in examples.items()})

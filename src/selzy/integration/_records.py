@@ -20,8 +20,10 @@ class Rejection:
     """A source record that did not get into Selzy, or that Selzy reported on.
 
     ``stage`` is ``"local"`` for rows refused before sending (``code`` ``invalid_email``,
-    ``invalid_phone``, ``invalid_value``, ``no_contact``) and ``"selzy"`` for importContacts log
-    entries (Selzy's own code and message). ``position`` is the record's place in the source.
+    ``invalid_phone``, ``invalid_value``, ``no_contact``, ``phone_shared``) and ``"selzy"`` for
+    importContacts log entries (Selzy's own code and message). ``position`` is the record's place
+    in the source. ``sent``: the record was sent all the same, without the value this is about
+    (a phone another record's contact holds): a note on the row rather than a refusal.
     """
 
     source_id: Hashable
@@ -31,3 +33,4 @@ class Rejection:
     stage: Literal["local", "selzy"]
     email: str = ""
     phone: str = ""
+    sent: bool = False

@@ -9,7 +9,7 @@ returns one :class:`BatchOutcome` for the host to store in one transaction of it
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple, Protocol
 
@@ -17,6 +17,7 @@ from selzy.client import AsyncSelzy, Selzy
 
 from ._calls import ImportCall, plan_calls
 from ._changes import Change, SentState, classify
+from ._identity import PhoneOwner, claim_phones
 from ._job import ImportJob
 from ._outcome import BatchOutcome
 from ._records import SourceRecord
@@ -44,6 +45,10 @@ class StateStore(Protocol):
         """Which of ``addresses`` (emails) other contacts, not in ``excluding``, hold in Selzy."""
         ...
 
+    def phones_held(self, phones: Collection[str]) -> Mapping[str, PhoneOwner]:
+        """The records whose contacts hold ``phones`` in Selzy, as far as the host knows."""
+        ...
+
 
 class NoStates:
     """The :class:`StateStore` of a one-off import: nothing was sent before, nothing is held."""
@@ -53,6 +58,10 @@ class NoStates:
     ) -> Collection[str]:
         """None: a one-off import keeps no states."""
         return ()
+
+    def phones_held(self, phones: Collection[str]) -> Mapping[str, PhoneOwner]:
+        """None: a one-off import keeps no states."""
+        return {}
 
 
 def send_changes(
@@ -105,14 +114,26 @@ async def send_changes_async(
     return call.finish(result, excluded)
 
 
-class _Classified(NamedTuple):
+class Classified(NamedTuple):
+    """A batch classified: its changes, the addresses to keep, the contacts left alone."""
+
     changes: list[Change]
     kept: Collection[str]
     unsubscribed: int
 
 
-def _classify_batch(job: ImportJob, contacts: Iterable[Contact], store: StateStore) -> _Classified:
-    """The batch's changes, the addresses they must leave in Selzy, the contacts left alone."""
+def classify_batch(
+    job: ImportJob,
+    contacts: Iterable[Contact],
+    store: StateStore,
+    owners: MutableMapping[str, PhoneOwner] | None = None,
+) -> Classified:
+    """The batch's changes (each phone sent by its owner only: :func:`claim_phones`), the
+    addresses they must leave in Selzy, and how many contacts are left alone (unsubscribed).
+
+    ``owners``: the phones' owners known so far in the run (a dry run keeps them across its
+    batches); the store is asked about the phones of this batch it does not hold.
+    """
     changes: list[Change] = []
     unsubscribed = 0
     for position, record, state in contacts:
@@ -120,12 +141,17 @@ def _classify_batch(job: ImportJob, contacts: Iterable[Contact], store: StateSto
             unsubscribed += 1  # never sent, never removed: the person said no
         elif record is not None or state is not None:
             changes.append(classify(job, record, state, position))
+    owners = {} if owners is None else owners
+    phones = {c.state.phone for c in changes if c.state is not None and c.state.phone}
+    if phones - owners.keys():
+        owners.update(store.phones_held(phones - owners.keys()))
+    changes = claim_phones(job, changes, owners)
     deleting = {c.delete[1] for c in changes if c.delete is not None and c.delete[0] == "email"}
     kept: Collection[str] = ()
     if deleting:
         leaving = [c.source_id for c in changes if c.delete is not None]
         kept = store.addresses_held(deleting, excluding=leaving)
-    return _Classified(changes, kept, unsubscribed)
+    return Classified(changes, kept, unsubscribed)
 
 
 def _merged(outcomes: Iterable[BatchOutcome], unsubscribed: int) -> BatchOutcome:
@@ -138,11 +164,13 @@ def sync_batch(
 ) -> BatchOutcome:
     """A host's step for one batch of its contacts: classify them, send, map the answers back.
 
-    One importContacts call for a batch of up to 500 contacts, two when moves push its rows
-    past 500. Unsubscribed contacts are counted as skipped and left alone. The host stores the
-    outcome (states synced and removed, rejections, totals) in one transaction of its own.
+    One importContacts call for a batch of up to 500 contacts (two when moves push its rows past
+    500), and one more when contacts leave the list. A phone another record's contact holds is
+    never sent (:func:`claim_phones`). Unsubscribed contacts are counted as skipped and left
+    alone. The host stores the outcome (states synced and removed, rejections, totals) in one
+    transaction of its own.
     """
-    batch = _classify_batch(job, contacts, store)
+    batch = classify_batch(job, contacts, store)
     outcomes = [
         send_changes(client, job, group, keep_addresses=batch.kept)
         for group in plan_calls(batch.changes)
@@ -154,7 +182,7 @@ async def sync_batch_async(
     client: AsyncSelzy, job: ImportJob, contacts: Iterable[Contact], store: StateStore
 ) -> BatchOutcome:
     """:func:`sync_batch` for :class:`AsyncSelzy`."""
-    batch = _classify_batch(job, contacts, store)
+    batch = classify_batch(job, contacts, store)
     outcomes = [
         await send_changes_async(client, job, group, keep_addresses=batch.kept)
         for group in plan_calls(batch.changes)

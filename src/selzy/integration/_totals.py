@@ -87,7 +87,8 @@ class RunTotals:
       not account for (neither inserted, updated, deleted nor invalid: never expected, always
       said);
     - ``changes``: contacts by change kind; ``skipped``: contacts not sent, by reason (the
-      local checks' codes, ``unsubscribed``, ``no_consent``).
+      local checks' codes, ``unsubscribed``, ``no_consent``); ``dropped``: values left out of
+      rows that were sent, by reason (``phone_shared``).
     """
 
     total: int = 0
@@ -103,16 +104,19 @@ class RunTotals:
     unaccounted: int = 0
     changes: ChangeCounts = field(default_factory=ChangeCounts)
     skipped: Mapping[str, int] = field(default_factory=dict)
+    dropped: Mapping[str, int] = field(default_factory=dict)
 
     def __add__(self, other: RunTotals) -> RunTotals:
         counts = {
             f.name: getattr(self, f.name) + getattr(other, f.name)
             for f in fields(self)
-            if f.name != "skipped"
+            if f.name not in _BY_REASON
         }
-        skipped = Counter(self.skipped)
-        skipped.update(other.skipped)
-        return RunTotals(**counts, skipped=dict(sorted(skipped.items())))
+        return RunTotals(
+            **counts,
+            skipped=_merged(self.skipped, other.skipped),
+            dropped=_merged(self.dropped, other.dropped),
+        )
 
     def skipping(self, reason: str, count: int) -> RunTotals:
         """These totals with ``count`` more contacts skipped for ``reason``."""
@@ -133,7 +137,8 @@ class RunTotals:
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED
         }
         data["changes"] = self.changes.as_dict()
-        data["skipped"] = dict(self.skipped)
+        for name in _BY_REASON:
+            data[name] = dict(getattr(self, name))
         return data
 
     @classmethod
@@ -144,7 +149,8 @@ class RunTotals:
             name: int(value) for name, value in data.items() if name not in _NESTED
         }
         values["changes"] = ChangeCounts.from_dict(data.get("changes") or {})
-        values["skipped"] = {str(k): int(v) for k, v in (data.get("skipped") or {}).items()}
+        for name in _BY_REASON:
+            values[name] = {str(k): int(v) for k, v in (data.get(name) or {}).items()}
         return cls(**values)
 
     @classmethod
@@ -156,4 +162,11 @@ class RunTotals:
         return out
 
 
-_NESTED = ("changes", "skipped")
+_BY_REASON = ("skipped", "dropped")
+_NESTED = ("changes", *_BY_REASON)
+
+
+def _merged(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    tally = Counter(a)
+    tally.update(b)
+    return dict(sorted(tally.items()))

@@ -22,7 +22,7 @@ from . import ledger
 from .client import NotConnectedError, connected_client
 from .models import ContactState, ImportRun
 from .sources import ContactSource, get_source
-from .states import read_batch
+from .states import LedgerStates, read_batch
 from .tasks import job
 from .worker import build_job, fail_run
 
@@ -58,7 +58,8 @@ def dry_run_report(run: ImportRun) -> DryRunReport:
         known = ContactState.objects.filter(source=source.key, source_id=source.id_of("pk"))
         everyone = source.model._default_manager.order_by()
         no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
-    return dry_run(job, _contacts(source, _ids_of_run(run, source)), no_consent=no_consent)
+    contacts = _contacts(source, _ids_of_run(run, source))
+    return dry_run(job, contacts, store=LedgerStates(source.key), no_consent=no_consent)
 
 
 @job("selzy.dry_run")

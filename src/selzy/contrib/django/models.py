@@ -259,7 +259,11 @@ class ContactState(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="selzy_state_once")
         ]
-        indexes = [models.Index(fields=["source", "email"], name="selzy_state_email")]
+        indexes = [
+            models.Index(fields=["source", "email"], name="selzy_state_email"),
+            # Which record's contact holds a phone (one person, one contact: issue 9).
+            models.Index(fields=["source", "phone"], name="selzy_state_phone"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id} -> {self.email or self.phone or '(not sent)'}"

@@ -13,13 +13,13 @@ newer change came in meanwhile) and the rejections stored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from selzy.integration import BatchOutcome, Contact, Rejection, SentState
+from selzy.integration import BatchOutcome, Contact, PhoneOwner, Rejection, SentState
 
 from .models import ContactState, ImportBatch, ImportRejection, ImportRun
 from .sources import ContactSource
@@ -64,6 +64,15 @@ class LedgerStates:
         holders = ContactState.objects.filter(source=self.source_key, email__in=list(addresses))
         holders = holders.exclude(source_id__in=[str(i) for i in excluding]).exclude(row_hash="")
         return set(holders.values_list("email", flat=True))
+
+    def phones_held(self, phones: Collection[str]) -> Mapping[str, PhoneOwner]:
+        """The records of the source whose contacts were sent with ``phones``."""
+        holders = ContactState.objects.filter(source=self.source_key, phone__in=list(phones))
+        rows = holders.exclude(row_hash="").order_by("pk")
+        owners: dict[str, PhoneOwner] = {}
+        for phone, source_id, email in rows.values_list("phone", "source_id", "email"):
+            owners.setdefault(phone, PhoneOwner(source_id, email))  # the first one sent
+        return owners
 
 
 def commit_batch(

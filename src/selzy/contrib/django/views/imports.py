@@ -59,6 +59,12 @@ SKIP_REASONS = {
     "invalid_phone": "Invalid phone",
     "invalid_value": "Invalid value",
     "no_contact": "No email or phone",
+    "phone_shared": "Phone of another contact, the only address (held back)",
+}
+
+#: Why a value was left out of a contact that was sent.
+DROP_REASONS = {
+    "phone_shared": "Phone of another contact (Selzy would have merged the two)",
 }
 
 CONTROLS = {"pause": jobs.pause_run, "resume": jobs.resume_run, "cancel": jobs.cancel_run}
@@ -114,6 +120,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": [(label, getattr(totals.changes, name)) for name, label in CHANGES],
         "skipped": [
             (SKIP_REASONS.get(code, code), count) for code, count in sorted(totals.skipped.items())
+        ],
+        "dropped": [
+            (DROP_REASONS.get(code, code), count) for code, count in sorted(totals.dropped.items())
         ],
         "can_pause": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
         "can_resume": run.status in (ImportRun.Status.PAUSED, ImportRun.Status.FAILED),
