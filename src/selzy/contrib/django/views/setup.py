@@ -30,6 +30,7 @@ from selzy import (
     InvalidAPIKeyError,
     InvalidArgumentError,
     RateLimitError,
+    RateLimiterUnavailableError,
     Selzy,
     SelzyError,
     TransportError,
@@ -246,6 +247,8 @@ def _key_error(error: SelzyError) -> str:
         return ACCESS_DISABLED
     if isinstance(error, ClientValidationError):
         return f"This is not a Selzy API key: copy it again from {HOW_TO_ENABLE}."
+    if isinstance(error, RateLimiterUnavailableError):
+        return f"{explain(error)} Nothing was saved."
     if isinstance(error, TransportError):
         return (
             f"Selzy could not be reached to check the key ({error}). Nothing was saved: "
@@ -319,6 +322,8 @@ def _register_error(error: SelzyError) -> str:
         )
     if isinstance(error, InvalidArgumentError):
         return f"Selzy refused the registration: {sentence(error.detail)} Nothing was saved."
+    if isinstance(error, RateLimiterUnavailableError):
+        return f"{explain(error)} Nothing was saved."  # never sent: certainly not created
     if isinstance(error, TransportError):
         # register is not safe to repeat: the account may exist although the answer was lost.
         return (
