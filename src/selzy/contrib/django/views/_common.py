@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.debug import sensitive_variables
 
 from selzy import (
     AccessDeniedError,
@@ -138,6 +139,7 @@ def render(
 NOT_CONNECTED = "Connect a Selzy account first: log in with its API key or register a new one."
 
 
+@sensitive_variables()  # it reads the key to see whether it can
 def key_problem(connection: Connection) -> str:
     """Why the stored API key cannot be read ("" when it can, or when none is stored)."""
     from ..crypto import UnreadableSecretError
