@@ -9,6 +9,8 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import pickle
+import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +29,8 @@ from selzy.client._ratelimit import buckets_for, key_fingerprint
 from selzy.emulator import Emulator, as_httpx_handler
 from tests.services import require_service
 
-from .conftest import API_KEY
+from ._adapters import Driver
+from .conftest import API_KEY, FakeClock, Server
 
 REDIS_URL = os.environ.get("SELZY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +191,44 @@ def test_the_client_meters_its_calls_in_redis(redis_client: Any, prefix: str) ->
             client.get_lists()
     key = f"{prefix}selzy:{key_fingerprint(API_KEY)}"
     assert int(redis_client.get(key)) > 0
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on (taken from the OS, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_redis_down_is_a_client_error_and_nothing_is_sent(
+    flavour: str, server: Server, clock: FakeClock
+) -> None:
+    pytest.importorskip("redis")
+    url = f"redis://:hunter2@127.0.0.1:{closed_port()}/0"
+    with RedisRateLimiter(url) as limiter:
+        api = Driver(flavour, server, clock, rate_limiter=limiter, max_retries=3)
+        with pytest.raises(selzy.RateLimiterUnavailableError) as info:
+            api.get_lists()
+    error = info.value
+    assert isinstance(error, selzy.APIConnectionError)  # handled as a transport failure
+    assert error.method == "getLists"
+    assert error.request_sent is False
+    assert "Connection refused" in error.reason
+    assert str(error).startswith("the rate limiter could not be reached, so the call was not sent")
+    assert server.seen == []  # failed closed: nothing went out unmetered
+    assert clock.sleeps == []  # and nothing was retried: Redis down is not Selzy busy
+    for text in (str(error), repr(error), error.reason):
+        assert "hunter2" not in text
+        assert API_KEY not in text
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301
+    assert (type(copy), str(copy), copy.method, copy.reason) == (
+        type(error),
+        str(error),
+        error.method,
+        error.reason,
+    )
 
 
 def test_an_async_redis_client_is_refused() -> None:

@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 import selzy
+import selzy.types
+from selzy.client._prepare import prepare_request
+from selzy.protocol import method_spec
 
 from ._adapters import Driver
 from .conftest import API_KEY, FakeClock, Server, err, ok
@@ -62,6 +65,41 @@ def test_client_repr_masks_the_key(server: Server, clock: FakeClock) -> None:
     assert client.masked_api_key == "****0xyz"
     assert API_KEY not in repr(client._options)
     assert API_KEY not in repr(client.with_options(max_retries=0))
+
+
+def test_no_client_object_that_carries_a_key_shows_it_in_its_repr(
+    server: Server, clock: FakeClock
+) -> None:
+    """Django's error reports print every local of every frame by its repr: the client, its
+    options, a prepared request (whose body holds the key) and register's answer (the new key)
+    all go through them."""
+    new_key = "n3wAcc0unt0k3y0fr0m0register0Q7x"
+    server.replies = [ok({"api_key": new_key, "user_id": 7, "nested": [{"api_key": new_key}]})]
+    transport = httpx.MockTransport(server.handler)
+    client = selzy.Selzy(API_KEY, platform="TestSuite", transport=transport, clock=clock)
+    aclient = selzy.AsyncSelzy(API_KEY, platform="TestSuite", clock=clock)
+    keyless = selzy.Selzy(None, platform="TestSuite", transport=transport, clock=clock)
+    prepared = prepare_request(client._options, method_spec("getLists"), {})
+    assert API_KEY.encode() in prepared.body  # the body does carry it...
+    response = keyless.request("register", {"email": "a@shop.example", "password": "pw0rd"})
+    assert response.result["api_key"] == new_key  # ...and so does register's answer
+    carriers = [
+        client,
+        client.with_options(max_retries=0),
+        client._options,
+        aclient,
+        aclient.with_options(max_retries=0),
+        prepared,
+        response,
+        selzy.types.Registered.from_api(response.result),
+    ]
+    for carrier in carriers:
+        text = repr(carrier)
+        assert API_KEY not in text, type(carrier).__name__
+        assert new_key not in text, type(carrier).__name__
+        assert new_key[-8:] not in text, type(carrier).__name__
+    assert repr(response).count("'api_key': '****0Q7x'") == 2  # the one rule: the last four
+    assert "'user_id': 7" in repr(response)  # the rest of the answer still shows
 
 
 def test_debug_logging_of_a_successful_flow_is_clean(

@@ -135,6 +135,31 @@ def test_a_batch_failing_for_good_fails_the_run_and_resume_finishes_it(
     assert set(in_list(emulator, int(ready.list_id or 0))) == eligible(leads)
 
 
+def test_a_sync_with_the_rate_limiter_down_fails_with_the_reason_and_sends_nothing(
+    ready: Connection, leads: list[Any], emulator: Emulator
+) -> None:
+    from selzy.contrib.django import client as client_module
+
+    from .test_error_reports import closed_port
+
+    client_module.close_rate_limiters()
+    try:
+        url = f"redis://127.0.0.1:{closed_port()}/0"
+        with small_batches(RATE_LIMITER=url):
+            run = jobs.start_import("leads", int(ready.list_id or 0))
+    finally:
+        client_module.close_rate_limiters()
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED
+    assert "the rate limiter could not be reached, so the call was not sent" in run.error
+    assert import_calls(emulator) == 0
+    with small_batches():  # Redis back (here: the in-process limiter)
+        assert jobs.resume_run(run)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.COMPLETED, run.error
+    assert set(in_list(emulator, int(ready.list_id or 0))) == eligible(leads)
+
+
 # --------------------------------------------------------------------------- the command
 
 

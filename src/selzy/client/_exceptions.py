@@ -8,7 +8,8 @@
     │   └── BatchTooLargeError       an importContacts call with more than 500 rows
     ├── TransportError               no API answer could be read
     │   ├── APIConnectionError       connection failed or dropped
-    │   │   └── APITimeoutError      connect/read/write/pool timeout
+    │   │   ├── APITimeoutError      connect/read/write/pool timeout
+    │   │   └── RateLimiterUnavailableError  the shared limiter (Redis) could not be asked
     │   ├── APIStatusError           the server answered a non-2xx HTTP status
     │   └── InvalidResponseError     a 2xx answer that is not a JSON envelope
     ├── APIError                     the API answered {"error": ..., "code": ...}
@@ -99,6 +100,27 @@ class APIConnectionError(TransportError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, write, read or pool timeout."""
+
+
+class RateLimiterUnavailableError(APIConnectionError):
+    """The rate limiter could not be asked (its Redis is down or unreachable), so the call was
+    not sent: the limiter fails closed rather than let calls out unmetered.
+
+    ``reason`` is the limiter's own account of the failure (Redis' message: its host and port,
+    never a password). The limiter raises it without a method; the client names the method
+    before the error leaves the call.
+    """
+
+    def __init__(self, reason: str, *, method: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            f"the rate limiter could not be reached, so the call was not sent ({reason})",
+            method=method,
+            request_sent=False,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason,), self.__dict__)
 
 
 class APIStatusError(TransportError):

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from ._constants import DEFAULT_BURST
+from ._exceptions import RateLimiterUnavailableError
 from ._ratelimit import Bucket, gcra_shape
 
 _EPSILON = 1e-5
@@ -117,6 +118,12 @@ class RedisRateLimiter:
                 )
         self._redis: Any = client
         self._no_script: type[Exception] = redis.exceptions.NoScriptError
+        # Redis is not there (refused, unreachable, timed out, not ready, wrong password): an
+        # error of the deployment, not of the call. Other redis errors are bugs and stay raw.
+        self._unavailable: tuple[type[Exception], ...] = (
+            redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError,
+        )
         self._burst = burst
         self._prefix = prefix
 
@@ -143,12 +150,18 @@ class RedisRateLimiter:
                 math.ceil(bucket.period * 1000),
             ]
         try:
-            wait_us = self._redis.evalsha(_SCRIPT_SHA, len(keys), *keys, *args)
-        except self._no_script:
-            # First use on this server (or after a restart or SCRIPT FLUSH): EVAL also caches it.
-            wait_us = self._redis.eval(_SCRIPT, len(keys), *keys, *args)
+            wait_us = self._run(keys, args)
+        except self._unavailable as exc:
+            raise RateLimiterUnavailableError(f"Redis: {exc}") from exc
         wait = int(wait_us) / 1e6
         return wait if wait > _EPSILON else 0.0
+
+    def _run(self, keys: list[str], args: list[int]) -> Any:
+        try:
+            return self._redis.evalsha(_SCRIPT_SHA, len(keys), *keys, *args)
+        except self._no_script:
+            # First use on this server (or after a restart or SCRIPT FLUSH): EVAL also caches it.
+            return self._redis.eval(_SCRIPT, len(keys), *keys, *args)
 
     def close(self) -> None:
         """Close the connection pool if the limiter opened it from a URL."""

@@ -14,15 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._exceptions import APIStatusError, InvalidResponseError, api_error_for
+from ._keys import mask_key
 
 logger = logging.getLogger("selzy")
 
 _BODY_PREVIEW = 300
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class APIResponse:
-    """One successful call: its result as sent and what came with it."""
+    """One successful call: its result as sent and what came with it.
+
+    Its repr masks every ``api_key`` in the result (register's answer carries the new account's
+    key), by the one rule of :func:`~selzy.client.mask_key`.
+    """
 
     method: str
     #: The envelope's ``result`` as decoded JSON; None when the answer had none.
@@ -32,6 +37,25 @@ class APIResponse:
     #: How many times the call was sent again before this answer (0 = first try).
     retries_taken: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"APIResponse(method={self.method!r}, result={_masked(self.result)!r}, "
+            f"warnings={self.warnings!r}, status_code={self.status_code!r}, "
+            f"retries_taken={self.retries_taken!r}, extra={_masked(self.extra)!r})"
+        )
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with the string under every ``api_key`` key masked, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: mask_key(v) if k == "api_key" and isinstance(v, str) else _masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 def redact(text: str, secret: str | None) -> str:

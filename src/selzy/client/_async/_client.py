@@ -15,7 +15,7 @@ from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, method_spec
 
 from .._clock import SYSTEM_CLOCK, Clock
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from .._exceptions import ClientValidationError, SelzyError
+from .._exceptions import ClientValidationError, RateLimiterUnavailableError, SelzyError
 from .._keys import mask_key
 from .._options import (
     ClientOptions,
@@ -150,7 +150,13 @@ class AsyncSelzy(AsyncMethods):
         prepared = prepare_request(options, spec, params or {})
         retries_taken = 0
         while True:
-            wait = options.rate_limiter.reserve(prepared.buckets)
+            try:
+                wait = options.rate_limiter.reserve(prepared.buckets)
+            except RateLimiterUnavailableError as error:
+                # Not retried: the limiter's store is down, not Selzy. The limiter does not
+                # know which call it was metering; the caller's error says.
+                error.method = error.method or method
+                raise
             if wait > 0:
                 logger.debug("Selzy %s: waiting %.2fs for the rate limit", method, wait)
                 await options.clock.asleep(wait)

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
+from .redaction import hides_secrets
 from .views import imports, sending, setup, webhook
 from .views._common import may_use
 
@@ -77,17 +78,20 @@ class SelzyAdmin(_ConnectionAdmin):
             ("import/<int:pk>/control/", imports.import_control, "selzy_import_control"),
             ("webhook/register/", webhook.register_hook, "selzy_webhook_register"),
         ]
-        urls = [path(route, wrap(view), name=name) for route, view, name in screens]
+        # Every screen's error reports hide the marked secrets, DEBUG or not (redaction.py).
+        urls = [path(route, wrap(hides_secrets(view)), name=name) for route, view, name in screens]
         # Public on purpose: Selzy downloads it. The token is signed and expires.
         urls.append(
             path(
                 "segment/<str:token>/contacts.txt",
-                sending.segment_contacts,
+                hides_secrets(sending.segment_contacts),
                 name="selzy_segment_contacts",
             )
         )
         # Public too: Selzy posts its events here; each body's auth is checked against the key.
-        urls.append(path("webhook/", webhook.WebhookView.as_view(), name="selzy_webhook"))
+        urls.append(
+            path("webhook/", hides_secrets(webhook.WebhookView.as_view()), name="selzy_webhook")
+        )
         return urls + super().get_urls()
 
 

@@ -5,6 +5,10 @@
 when ``SELZY["RATE_LIMITER"]`` is a Redis URL) and returning a client; tests and the demo use it
 to put the emulator behind the module.
 
+The functions that hold the key are marked ``sensitive_variables()``: Django's error reports
+hide their variables and those of everything they call (the factory, the client's constructor);
+see :mod:`.redaction`.
+
 Every client of a process shares one rate limiter (:func:`rate_limiter`): the in-memory one, or
 a handle on the Redis buckets every worker shares. Bucket names carry a hash of the API key, so
 one limiter serves any number of keys.
@@ -16,6 +20,7 @@ import threading
 from typing import Any
 
 from django.utils.module_loading import import_string
+from django.views.decorators.debug import sensitive_variables
 
 from selzy import Selzy
 from selzy.client import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -61,6 +66,7 @@ def close_rate_limiters() -> None:
             limiter.close()
 
 
+@sensitive_variables()
 def make_client(api_key: str | None) -> Selzy:
     """A client for ``api_key`` (None: the key-less client that may only call register)."""
     conf = selzy_settings()
@@ -84,6 +90,7 @@ def make_client(api_key: str | None) -> Selzy:
     return Selzy(api_key, rate_limiter=rate_limiter(), **options)
 
 
+@sensitive_variables()
 def connected_client() -> Selzy:
     """The client of the linked account."""
     connection = Connection.current()

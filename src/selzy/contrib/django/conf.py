@@ -41,7 +41,9 @@ its threads; right for the thread runner and a single web process. A Redis URL
 (``"redis://127.0.0.1:6379/0"``, ``rediss://`` or ``unix://``): one bucket per API key kept in
 Redis (:class:`selzy.client.RedisRateLimiter`) and shared by every process and machine that uses
 that Redis, which is what several Celery workers on one key need (check selzy.W002 warns about
-"celery" with "memory"). It needs the ``redis`` package (check selzy.E007).
+"celery" with "memory"). It needs the ``redis`` package (check selzy.E007). While that Redis
+cannot be reached no call goes out: the screens say so on their form, and a sync fails with that
+reason like any failed Selzy call (Resume continues it once Redis is back).
 
 REMOVAL: what a sync does with a contact whose record was deleted, left the source's filter or
 lost a valid address. ``"exclude"`` takes it out of the list: the Selzy account keeps the

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 from .conf import selzy_settings
 
@@ -23,6 +24,11 @@ class UnreadableSecretError(Exception):
     """A stored secret cannot be decrypted with the configured keys (they changed)."""
 
 
+# Every function here holds a secret (the API key, SECRET_KEY, the encryption keys): Django's
+# error reports hide their variables (see redaction.py).
+
+
+@sensitive_variables()
 def derived_key(secret_key: str) -> str:
     """A Fernet key derived from SECRET_KEY (used when no ENCRYPTION_KEY is set)."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"selzy.contrib.django", info=b"api-key")
@@ -30,6 +36,7 @@ def derived_key(secret_key: str) -> str:
 
 
 @cache
+@sensitive_variables()
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
     chosen = keys or (derived_key(secret_key),)
     try:
@@ -41,15 +48,18 @@ def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
         ) from exc
 
 
+@sensitive_variables()
 def fernet() -> MultiFernet:
     return _fernet(selzy_settings().encryption_keys, str(settings.SECRET_KEY))
 
 
+@sensitive_variables()
 def encrypt(plain: str) -> str:
     """The text encrypted for storage."""
     return fernet().encrypt(plain.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(token: str) -> str:
     """The stored text decrypted; UnreadableSecretError when the keys no longer fit."""
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from selzy.integration import (
     COMPATIBLE,
@@ -51,6 +52,7 @@ class ConnectForm(forms.Form):
         help_text="Paste the key exactly as Selzy shows it. It is stored encrypted.",
     )
 
+    @sensitive_variables()
     def clean_api_key(self) -> str:
         """The key, refused early when it cannot be one (no Selzy key has whitespace)."""
         key: str = self.cleaned_data["api_key"]  # CharField already stripped the ends

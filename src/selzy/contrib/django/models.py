@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 
 from selzy.client import key_hint
 from selzy.integration import STATS_COUNTERS, RunTotals
@@ -56,10 +57,12 @@ class Connection(models.Model):
         return bool(self.api_key_encrypted)
 
     @property
+    @sensitive_variables()
     def api_key(self) -> str:
         """The decrypted key (raises crypto.UnreadableSecretError if the keys changed)."""
         return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
 
+    @sensitive_variables()
     def set_api_key(self, api_key: str) -> None:
         """Store the key encrypted, and the part of it screens may show (the client's rule)."""
         self.api_key_encrypted = crypto.encrypt(api_key)

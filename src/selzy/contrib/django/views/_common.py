@@ -13,8 +13,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.debug import sensitive_variables
 
-from selzy import AccessDeniedError, APIError, InvalidAPIKeyError, RateLimitError, TransportError
+from selzy import (
+    AccessDeniedError,
+    APIError,
+    InvalidAPIKeyError,
+    RateLimitError,
+    RateLimiterUnavailableError,
+    TransportError,
+)
 
 from ..conf import selzy_settings
 
@@ -131,6 +139,7 @@ def render(
 NOT_CONNECTED = "Connect a Selzy account first: log in with its API key or register a new one."
 
 
+@sensitive_variables()  # it reads the key to see whether it can
 def key_problem(connection: Connection) -> str:
     """Why the stored API key cannot be read ("" when it can, or when none is stored)."""
     from ..crypto import UnreadableSecretError
@@ -189,6 +198,13 @@ def explain(error: Exception) -> str:
         return f"API access is disabled for the Selzy account: enable it in {HOW_TO_ENABLE}."
     if isinstance(error, RateLimitError):
         return "Selzy is limiting the number of calls right now: wait a minute and try again."
+    if isinstance(error, RateLimiterUnavailableError):
+        reason = error.reason.rstrip(".")  # Redis ends its own sentences
+        return (
+            "The rate limiter could not be reached, so nothing was sent to Selzy "
+            f'({reason}). Check that the Redis server of SELZY["RATE_LIMITER"] is running and '
+            "reachable, then try again."
+        )
     if isinstance(error, TransportError):
         return f"Selzy could not be reached ({error}). Try again in a moment."
     if isinstance(error, APIError):

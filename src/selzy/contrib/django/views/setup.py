@@ -4,7 +4,10 @@ fields; and the overview that says where the owner stands and what to do next.
 Every Selzy call is made before anything is saved, so a refused key, a taken address or a
 duplicate list name leaves the stored state exactly as it was. The API key is read from the
 form, sent to Selzy, and stored encrypted; it is never rendered, logged or put in a URL (the
-error classes we show never contain it).
+error classes we show never contain it). Every function that holds it (or the password) is
+marked ``sensitive_variables()``, and the form fields that post them
+``sensitive_post_parameters``: Django's error reports show neither, even under DEBUG (see
+:mod:`..redaction`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from selzy import (
@@ -30,6 +33,7 @@ from selzy import (
     InvalidAPIKeyError,
     InvalidArgumentError,
     RateLimitError,
+    RateLimiterUnavailableError,
     Selzy,
     SelzyError,
     TransportError,
@@ -141,6 +145,7 @@ def _forget_list(connection: Connection) -> None:
     connection.mapping_completed_at = None
 
 
+@sensitive_variables()
 def _link_account(
     request: HttpRequest, api_key: str, login: str, email: str, *, registered: bool
 ) -> None:
@@ -210,6 +215,7 @@ def _next_step(connection: Connection) -> str:
 
 @sensitive_post_parameters("api_key")
 @require(MANAGE)
+@sensitive_variables()
 def connect(request: HttpRequest) -> HttpResponse:
     """Guidelines, "Login of the existing Selzy user": key form -> getLists -> logged in."""
     form = ConnectForm(form_data(request))
@@ -230,6 +236,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_variables()
 def _verify_key(api_key: str) -> tuple[str, str]:
     """getLists (the guidelines' check), then getUserInfo for the login the sender step needs."""
     with make_client(api_key) as client:
@@ -246,6 +253,8 @@ def _key_error(error: SelzyError) -> str:
         return ACCESS_DISABLED
     if isinstance(error, ClientValidationError):
         return f"This is not a Selzy API key: copy it again from {HOW_TO_ENABLE}."
+    if isinstance(error, RateLimiterUnavailableError):
+        return f"{explain(error)} Nothing was saved."
     if isinstance(error, TransportError):
         return (
             f"Selzy could not be reached to check the key ({error}). Nothing was saved: "
@@ -256,6 +265,7 @@ def _key_error(error: SelzyError) -> str:
 
 @sensitive_post_parameters("password")
 @require(MANAGE)
+@sensitive_variables()
 def register(request: HttpRequest) -> HttpResponse:
     """Guidelines, "User registration": email and password -> register -> key saved."""
     form = RegisterForm(form_data(request))
@@ -283,6 +293,7 @@ class _NoKeyReturned(SelzyError):
     """register succeeded but its answer carried no key (the API may hold it back)."""
 
 
+@sensitive_variables()
 def _register(email: str, password: str) -> tuple[str, str]:
     """The new account's key and login. Never retried: a repeat could register twice, and a
     rate-limit wait of up to a minute does not belong in a web request."""
@@ -300,6 +311,7 @@ def _register(email: str, password: str) -> tuple[str, str]:
     return created.api_key, login
 
 
+@sensitive_variables()
 def _login_of(api_key: str) -> str:
     """The login of a just-registered account; empty if Selzy will not tell yet."""
     try:
@@ -319,6 +331,8 @@ def _register_error(error: SelzyError) -> str:
         )
     if isinstance(error, InvalidArgumentError):
         return f"Selzy refused the registration: {sentence(error.detail)} Nothing was saved."
+    if isinstance(error, RateLimiterUnavailableError):
+        return f"{explain(error)} Nothing was saved."  # never sent: certainly not created
     if isinstance(error, TransportError):
         # register is not safe to repeat: the account may exist although the answer was lost.
         return (

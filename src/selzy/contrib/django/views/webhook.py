@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from selzy import SelzyError, WebhookAuthError, parse_webhook
@@ -44,6 +45,7 @@ class WebhookView(View):
         # Some senders check that the URL answers before they post to it.
         return HttpResponse("ok", content_type="text/plain")
 
+    @sensitive_variables()  # the key, and the body signed with it while it is checked
     def post(self, request: HttpRequest) -> HttpResponse:
         connection = Connection.current()
         try:
