@@ -171,7 +171,7 @@ def scan_changes() -> dict[str, int]:
     """The periodic scan of every source (Celery beat runs it): interrupt the runs whose workers
     died (:func:`.leases.interrupt_stale`), mark what changed without a signal
     (:func:`.changes.scan_source`) and queue an incremental sync wherever changed contacts wait
-    for one (marked now, or released by an interrupted run).
+    for one (marked now, by a mapping change, or released by an interrupted run).
 
     Returns how many contacts were marked, by reason, over every source."""
     leases.interrupt_stale()
