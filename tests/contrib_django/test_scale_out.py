@@ -68,6 +68,29 @@ def test_celery_with_a_per_process_limiter_is_warned_about() -> None:
         assert "selzy.W002" not in check_ids()
 
 
+def test_nothing_running_the_periodic_scan_is_warned_about() -> None:
+    """The thread runner cannot know whether a cron job runs the scan: it says what is needed.
+    Celery: the beat schedule must run selzy.scan_changes."""
+    with override_settings(SELZY={**SELZY, "TASK_RUNNER": "thread"}):
+        (warning,) = [m for m in checks.run_checks(tags=["selzy"]) if m.id == "selzy.W003"]
+        assert "nothing in the site runs the periodic scan" in warning.msg
+        assert "manage.py selzy_sync --incremental` every few minutes" in (warning.hint or "")
+        assert "selzy.W004" not in check_ids()
+        with override_settings(SILENCED_SYSTEM_CHECKS=["selzy.W003"]):
+            assert warning.is_silenced()
+    celery = {**SELZY, "TASK_RUNNER": "celery", "RATE_LIMITER": REDIS_URL}
+    with override_settings(SELZY=celery):
+        assert "selzy.W004" in check_ids()
+        assert "selzy.W003" not in check_ids()
+    beat = {"selzy-scan-changes": {"task": "selzy.scan_changes", "schedule": 300.0}}
+    with override_settings(SELZY=celery, CELERY_BEAT_SCHEDULE=beat):
+        assert "selzy.W004" not in check_ids()
+    other = {"something-else": {"task": "crm.cleanup", "schedule": 60.0}}
+    with override_settings(SELZY=celery, CELERY_BEAT_SCHEDULE=other):
+        assert "selzy.W004" in check_ids()
+    assert {"selzy.W003", "selzy.W004"}.isdisjoint(check_ids())  # the immediate runner
+
+
 def test_a_redis_limiter_without_the_redis_package_is_an_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

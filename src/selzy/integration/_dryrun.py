@@ -11,7 +11,7 @@ skipped by reason: the local checks' codes (``invalid_email``, ``invalid_phone``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -40,16 +40,18 @@ def dry_run(
     contacts: Iterable[Contact],
     *,
     store: StateStore | None = None,
+    owners: MutableMapping[str, PhoneOwner] | None = None,
     no_consent: int = 0,
 ) -> DryRunReport:
     """Classify every contact as the run would, and count. Nothing is sent.
 
     ``contacts`` are read lazily, a batch at a time (memory stays flat); ``store`` is the host's
-    (which phones its contacts hold), ``no_consent`` its own count of records its filter leaves
-    out.
+    (which phones its contacts hold); ``owners`` the phones claimed so far, for a host that dry
+    runs batch by batch (the real run's ledger remembers them between batches);
+    ``no_consent`` the host's own count of records its filter leaves out.
     """
     store = store if store is not None else NoStates()
-    owners: dict[str, PhoneOwner] = {}  # kept across batches, as the ledger keeps them in a run
+    owners = {} if owners is None else owners
     kinds: Counter[str] = Counter()
     by_reason: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by note.sent
     examples: dict[str, list[Rejection]] = {}

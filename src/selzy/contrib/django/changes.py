@@ -10,7 +10,9 @@ time, see the model):
   ``updated_field``), eligible rows without a state, states whose row vanished or is no longer
   eligible. An incremental run scans before it plans, and Celery beat runs
   ``selzy.scan_changes``;
-- a full run, which looks at everything anyway.
+- a full run, which looks at everything anyway;
+- :func:`mapping_changed`: a new mapping changes every row sent (the row hash covers the
+  columns and their values), so every contact of the source is marked for the next sync.
 
 This module only marks; queuing the runs that follow is :mod:`.worker`'s.
 """
@@ -65,6 +67,17 @@ def mark_dirty(source_key: str, ids: Iterable[Any], *, create: bool = True) -> i
                 dirty=True, dirty_since=now, version=_version()
             )
     return marked
+
+
+def mapping_changed(source_key: str) -> int:
+    """Mark every contact of the source changed: the mapping screen saved a different mapping.
+
+    The next incremental sync (the next save, the periodic scan, ``selzy_sync``) classifies
+    them all again with the new mapping; those whose row is now different are sent. Contacts
+    known to have unsubscribed are left alone, as every sync leaves them. Returns how many.
+    """
+    states = ContactState.objects.filter(source=source_key, unsubscribed=False)
+    return states.update(dirty=True, dirty_since=timezone.now(), version=_version())
 
 
 def full_sync_done(source_key: str, list_id: int) -> bool:

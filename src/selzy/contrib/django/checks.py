@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +65,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 )
             )
     problems += _rate_limiter_problems(conf.rate_limiter, conf.task_runner)
+    problems += _scan_problems(conf.task_runner)
     if "django.contrib.admin" not in settings.INSTALLED_APPS:
         problems.append(
             checks.Error(
@@ -101,3 +103,53 @@ def _rate_limiter_problems(limiter: str, runner: str) -> list[checks.CheckMessag
             )
         ]
     return []
+
+
+SCAN_TASK = "selzy.scan_changes"
+CRON_LINE = "*/5 * * * * cd /path/to/site && python manage.py selzy_sync --incremental"
+
+
+def _scan_problems(runner: str) -> list[checks.CheckMessage]:
+    """Nothing may run the periodic scan: bulk updates are never sent, and a sync whose process
+    died is taken over only by the next save."""
+    if runner == "thread":
+        # Whether a cron entry exists cannot be known from here: say what is needed, once.
+        return [
+            checks.Warning(
+                'SELZY["TASK_RUNNER"] is "thread": nothing in the site runs the periodic scan. '
+                "Changes the signals cannot see (QuerySet.update(), raw SQL, other programs) "
+                "are not sent, and a sync whose process died (a short-lived command, a "
+                "restart) waits for the next save to be taken over.",
+                hint=f"Run `manage.py selzy_sync --incremental` every few minutes, e.g. the cron "
+                f"line `{CRON_LINE}`; then silence this warning with "
+                'SILENCED_SYSTEM_CHECKS = ["selzy.W003"].',
+                id="selzy.W003",
+            )
+        ]
+    if runner == "celery" and not _beat_runs(SCAN_TASK):
+        return [
+            checks.Warning(
+                f'SELZY["TASK_RUNNER"] is "celery" but no CELERY_BEAT_SCHEDULE entry runs '
+                f'"{SCAN_TASK}": changes the signals cannot see are not sent, and a sync whose '
+                "worker died is taken over only by the next save.",
+                hint='CELERY_BEAT_SCHEDULE = {"selzy-scan-changes": {"task": '
+                f'"{SCAN_TASK}", "schedule": 300.0}}}}, and run one `celery beat`; a schedule kept '
+                'elsewhere (django-celery-beat): SILENCED_SYSTEM_CHECKS = ["selzy.W004"].',
+                id="selzy.W004",
+            )
+        ]
+    return []
+
+
+def _beat_runs(task: str) -> bool:
+    """Whether the settings' CELERY_BEAT_SCHEDULE (or the current Celery app's) runs ``task``."""
+    schedules = [getattr(settings, "CELERY_BEAT_SCHEDULE", None)]
+    with contextlib.suppress(ImportError):  # no Celery: selzy.E005 says so
+        from celery import current_app
+
+        schedules.append(current_app.conf.beat_schedule)
+    for schedule in schedules:
+        entries = schedule.values() if isinstance(schedule, dict) else ()
+        if any(isinstance(entry, dict) and entry.get("task") == task for entry in entries):
+            return True
+    return False

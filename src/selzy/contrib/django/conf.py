@@ -23,6 +23,9 @@ a test keeps both in step with the fields.
         "BATCH_LEASE": 120,                        # seconds before a silent worker's batch is
                                                    # taken over (keep above TIMEOUT x retries)
         "BATCH_ATTEMPTS": 5,                       # failed sends of a batch before the run fails
+        "RUN_LEASE": 300,                          # seconds before a queued or running sync no
+                                                   # worker reports on is interrupted (its
+                                                   # process died); at least BATCH_LEASE
         "SYNC_DEBOUNCE": 10,                       # seconds an incremental sync waits for more
                                                    # changes after the first one
         "REMOVAL": "exclude",                      # a contact leaving the source leaves the list
@@ -34,6 +37,13 @@ a test keeps both in step with the fields.
 ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
 encrypted with it. Left out, a key is derived from SECRET_KEY (check selzy.W001 says so); a list
 of keys allows rotation (the first encrypts, all decrypt).
+
+RUN_LEASE: a sync's workers write its ``heartbeat_at`` while they live (at least every few
+seconds between batches). A queued or running sync none of them has written for this long (or
+for BATCH_LEASE, whichever is longer: one batch may take that long) has no live worker, and the
+next save, periodic scan, ``selzy_sync`` or worker marks it ``interrupted`` and hands the contacts
+it held to the next sync (:mod:`.leases`). Keep it above the longest planning of a full sync and,
+with Celery, above how long a queued task may wait for a free worker.
 
 RATE_LIMITER: where the module meters its calls against Selzy's limits (1,200 calls a minute per
 API key, plus per-method limits). ``"memory"``: one bucket per API key in each process, shared by
@@ -206,6 +216,7 @@ class SelzySettings:
     import_concurrency: int = _setting("IMPORT_CONCURRENCY", 1, _number(int, 1))
     batch_lease: float = _setting("BATCH_LEASE", 120.0, _number(float, 1.0))
     batch_attempts: int = _setting("BATCH_ATTEMPTS", 5, _number(int, 1))
+    run_lease: float = _setting("RUN_LEASE", 300.0, _number(float, 1.0))
     sync_debounce: float = _setting("SYNC_DEBOUNCE", 10.0, _number(float, 0.0))
     removal: str = _setting("REMOVAL", "exclude", _removal)
     timeout: float = _setting("TIMEOUT", 60.0, _number(float))

@@ -1,14 +1,18 @@
 """Dry run: what a sync would do, counted by the engine over the very contacts the sync reads.
 
-The contacts come from the same :func:`.states.read_batch` the workers use (states first, then
-records through the source's eligible queryset), in the same order the planner would put them
-in batches, and :func:`selzy.integration.dry_run` classifies them with the sync's own
-:func:`~selzy.integration.classify`: the counts are what the run then does.
+It takes the steps the run takes, but sending: an incremental dry run first makes the scan the
+run makes (:func:`.changes.scan_source`: its marks stay, and are what the run would mark), then
+reads the contacts the planner would take (every eligible record and the removals for a full
+run; the changed contacts no active run holds for an incremental one), cut into batches of
+``IMPORT_BATCH_SIZE`` as the planner cuts them, each read by the same :func:`.states.read_batch`
+the workers use and classified by :func:`selzy.integration.dry_run` with the sync's own
+:func:`~selzy.integration.classify`. Its counts, importContacts calls included (per batch, as the
+workers make them), are what the run then does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import chain
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,10 +20,12 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from selzy import SelzyError
-from selzy.integration import Contact, DryRunReport, dry_run
+from selzy.integration import DryRunReport, PhoneOwner, Rejection, RunTotals, dry_run
 
-from . import ledger
+from . import leases, ledger
+from .changes import scan_source
 from .client import NotConnectedError, connected_client
+from .conf import selzy_settings
 from .models import ContactState, ImportRun
 from .sources import ContactSource, get_source
 from .states import LedgerStates, read_batch
@@ -27,20 +33,14 @@ from .tasks import job
 from .worker import build_job, fail_run
 
 Run = ImportRun.Status
+EXAMPLES_PER_REASON = 3  # rejected records kept per reason, as the engine's dry run keeps them
 
 
 def _ids_of_run(run: ImportRun, source: ContactSource) -> Iterator[str]:
     if run.kind == ImportRun.Kind.FULL:  # the ids the planner would write, in its order
         return chain(ledger.eligible_ids(source), ledger.removal_ids(source))
-    dirty = ContactState.objects.filter(source=source.key, dirty=True).order_by("pk")
+    dirty = ledger.free_dirty(source.key).order_by("pk")  # what plan() takes, in its order
     return dirty.values_list("source_id", flat=True).iterator(chunk_size=2000)
-
-
-def _contacts(source: ContactSource, ids: Iterable[str]) -> Iterator[Contact]:
-    offset = 0
-    for chunk in ledger.chunked(ids, 500):
-        yield from read_batch(source, chunk, offset).contacts
-        offset += len(chunk)
 
 
 def dry_run_report(run: ImportRun) -> DryRunReport:
@@ -52,21 +52,41 @@ def dry_run_report(run: ImportRun) -> DryRunReport:
     source = get_source(run.source)
     with connected_client() as client:
         job = build_job(client, run, source)
+    if run.kind == ImportRun.Kind.INCREMENTAL and run.scan_first:
+        scan_source(source)  # the scan the run makes before it plans
+    heartbeat = leases.Heartbeat(run.pk)
+    store = LedgerStates(source.key)
+    owners: dict[str, PhoneOwner] = {}  # who holds which phone, across the batches of the run
+    totals = RunTotals()
+    examples: dict[str, list[Rejection]] = {}
+    offset = 0
+    for chunk in ledger.chunked(_ids_of_run(run, source), selzy_settings().import_batch_size):
+        # One batch as a worker would read and send it: its calls are counted as it makes them.
+        contacts = read_batch(source, chunk, offset).contacts
+        report = dry_run(job, contacts, store=store, owners=owners)
+        totals += report.totals
+        for code, rejections in report.examples.items():
+            kept = examples.setdefault(code, [])
+            kept.extend(rejections[: EXAMPLES_PER_REASON - len(kept)])
+        offset += len(chunk)
+        heartbeat()
     no_consent = 0
     if run.kind == ImportRun.Kind.FULL:
         eligible = source.queryset().order_by().values("pk")
         known = ContactState.objects.filter(source=source.key, source_id=source.id_of("pk"))
         everyone = source.model._default_manager.order_by()
         no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
-    contacts = _contacts(source, _ids_of_run(run, source))
-    return dry_run(job, contacts, store=LedgerStates(source.key), no_consent=no_consent)
+    return DryRunReport(
+        totals.skipping("no_consent", no_consent),
+        {code: tuple(kept) for code, kept in examples.items()},
+    )
 
 
 @job("selzy.dry_run")
 def dry_run_job(run_id: int) -> ImportRun:
     """Run a dry run: count, store the report's totals, complete. Idempotent."""
     won = ImportRun.objects.filter(pk=run_id, status=Run.QUEUED, dry_run=True).update(
-        status=Run.RUNNING, started_at=timezone.now()
+        status=Run.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
     run = ImportRun.objects.get(pk=run_id)
     if not won:

@@ -9,7 +9,8 @@ again.
   source into the list has completed; or a dry run) and submits its workers
   (:func:`.worker.work`, :func:`.dryrun.dry_run_job`);
 - :func:`pause_run`, :func:`resume_run`, :func:`cancel_run` steer a run from the admin or the
-  command; :func:`scan_changes` is the periodic scan (Celery beat);
+  command; :func:`scan_changes` is the periodic scan (Celery beat, or ``selzy_sync
+  --incremental`` from cron), which also takes over runs whose workers died (:mod:`.leases`);
 - :func:`start_campaign` queues :func:`launch_campaign_job`; :func:`refresh_stats` keeps a
   statistics snapshot.
 """
@@ -17,21 +18,23 @@ again.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from selzy import SelzyError
 from selzy.integration import launch_campaign, take_stats_snapshot
 
+from . import leases
 from .changes import full_sync_done, scan_source
 from .client import connected_client
 from .conf import selzy_settings
 from .dryrun import dry_run_job
-from .ledger import ACTIVE
+from .ledger import ACTIVE, free_dirty
 from .models import Campaign, CampaignStats, Connection, ContactState, ImportBatch, ImportRun
 from .receivers import configured_sources
 from .tasks import job, submit
@@ -68,31 +71,83 @@ def start_import(
 
     ``kind`` None: full until a full sync has completed, incremental afterwards (which scans
     for changes the signals missed before it plans). An incremental run already waiting (the
-    debounce) is taken instead of a second one, and starts now. The run's workers are submitted
-    once the transaction commits, unless ``submit_workers`` is False (a command that works the
-    run itself).
+    debounce) is taken instead of a second one, and starts now. A full sync of the source into
+    the list already under way (queued, running or paused) is returned instead of a second one,
+    with ``joined`` set, and gets no more workers. Runs of the source whose workers died are
+    interrupted first (:func:`.leases.interrupt_stale`). The run's workers are submitted once
+    the transaction commits, unless ``submit_workers`` is False (a command that works the run
+    itself).
     """
+    leases.interrupt_stale(source=source_key)
     if kind is None:
         kind = Kind.INCREMENTAL if full_sync_done(source_key, list_id) else Kind.FULL
-    waiting = None
-    if kind == Kind.INCREMENTAL and not dry_run:
-        waiting = ImportRun.objects.filter(
-            source=source_key, list_id=list_id, kind=kind, status=Status.QUEUED, dry_run=False
-        ).first()
-    if waiting is not None:
-        waiting.not_before, waiting.scan_first = None, True
-        waiting.save(update_fields=["not_before", "scan_first"])
-    run = waiting or ImportRun.objects.create(
-        source=source_key,
-        list_id=list_id,
-        kind=kind,
-        dry_run=dry_run,
-        scan_first=kind == Kind.INCREMENTAL,
-        created_by=user,
-    )
-    if submit_workers:
+    if kind == Kind.FULL and not dry_run:
+        run = _full_run(source_key, list_id, user)
+    elif kind == Kind.INCREMENTAL and not dry_run:
+        run = _incremental_run(source_key, list_id, user)
+    else:
+        run = ImportRun.objects.create(
+            source=source_key,
+            list_id=list_id,
+            kind=kind,
+            dry_run=dry_run,
+            scan_first=kind == Kind.INCREMENTAL,
+            created_by=user,
+        )
+    if submit_workers and not run.joined:
         _submit_workers(run)
     return run
+
+
+def _full_run(source_key: str, list_id: int, user: Any = None) -> ImportRun:
+    """The full sync of the source into the list under way (``joined``), or a new one.
+
+    The partial unique constraint ``selzy_run_one_active_full`` decides between two requests
+    made at the same moment: the one whose insert fails joins the other's run.
+    """
+    under_way = ImportRun.objects.filter(
+        source=source_key, list_id=list_id, kind=Kind.FULL, dry_run=False, status__in=ACTIVE
+    )
+    for _ in range(3):  # a run that ended between the failed insert and the read: try again
+        run = under_way.order_by("-pk").first()
+        if run is not None:
+            run.joined = True
+            return run
+        try:
+            with transaction.atomic():
+                return ImportRun.objects.create(
+                    source=source_key, list_id=list_id, kind=Kind.FULL, created_by=user
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"No full sync of {source_key!r} into list {list_id} could be started")
+
+
+def _incremental_run(source_key: str, list_id: int, user: Any) -> ImportRun:
+    waiting = ImportRun.objects.filter(
+        source=source_key,
+        list_id=list_id,
+        kind=Kind.INCREMENTAL,
+        status=Status.QUEUED,
+        dry_run=False,
+    )
+    run = waiting.first()
+    if run is not None:
+        # The debounced run starts now, and scans for the changes the signals missed.
+        run.not_before, run.scan_first = None, True
+        run.save(update_fields=["not_before", "scan_first"])
+        return run
+    try:
+        with transaction.atomic():
+            return ImportRun.objects.create(
+                source=source_key,
+                list_id=list_id,
+                kind=Kind.INCREMENTAL,
+                scan_first=True,
+                created_by=user,
+            )
+    except IntegrityError:  # a save queued one a moment ago: take that one
+        return _incremental_run(source_key, list_id, user)
 
 
 def _submit_workers(run: ImportRun) -> None:
@@ -113,14 +168,17 @@ def _submit_workers(run: ImportRun) -> None:
 
 @job("selzy.scan_changes")
 def scan_changes() -> dict[str, int]:
-    """The periodic scan of every source (Celery beat runs it): mark what changed without a
-    signal (:func:`.changes.scan_source`) and queue the incremental syncs it calls for.
+    """The periodic scan of every source (Celery beat runs it): interrupt the runs whose workers
+    died (:func:`.leases.interrupt_stale`), mark what changed without a signal
+    (:func:`.changes.scan_source`) and queue an incremental sync wherever changed contacts wait
+    for one (marked now, by a mapping change, or released by an interrupted run).
 
     Returns how many contacts were marked, by reason, over every source."""
+    leases.interrupt_stale()
     totals: dict[str, int] = {}
     for source in configured_sources():
         counts = scan_source(source)
-        if counts["modified"] or counts["missing"] or counts["gone"]:
+        if free_dirty(source.key).exists():
             schedule_sync(source.key)
         for reason, count in counts.items():
             totals[reason] = totals.get(reason, 0) + count
@@ -137,18 +195,25 @@ def pause_run(run: ImportRun) -> bool:
 
 
 def resume_run(run: ImportRun, *, submit_workers: bool = True) -> bool:
-    """Continue a paused or failed run from its pending batches (failed ones are retried)."""
-    with transaction.atomic():
-        won = ImportRun.objects.filter(pk=run.pk, status__in=(Status.PAUSED, Status.FAILED)).update(
-            status=Status.RUNNING if run.planned else Status.QUEUED,
-            error="",
-            finished_at=None,
-            not_before=None,
-        )
-        if won:
-            run.batches.filter(status=ImportBatch.Status.FAILED).update(
-                status=ImportBatch.Status.PENDING, attempts=0
+    """Continue a paused, failed or interrupted run from its pending batches (failed ones are
+    retried). False when it is not one of those, or when another full sync of the list (or
+    another queued incremental one) is under way meanwhile: that one covers its contacts."""
+    resumable = (Status.PAUSED, Status.FAILED, Status.INTERRUPTED)
+    try:
+        with transaction.atomic():
+            won = ImportRun.objects.filter(pk=run.pk, status__in=resumable).update(
+                status=Status.RUNNING if run.planned else Status.QUEUED,
+                error="",
+                finished_at=None,
+                not_before=None,
+                heartbeat_at=timezone.now(),  # a fresh lease: its workers are on their way
             )
+            if won:
+                run.batches.filter(status=ImportBatch.Status.FAILED).update(
+                    status=ImportBatch.Status.PENDING, attempts=0
+                )
+    except IntegrityError:
+        won = 0
     run.refresh_from_db()
     if won and submit_workers:
         _submit_workers(run)
@@ -157,7 +222,8 @@ def resume_run(run: ImportRun, *, submit_workers: bool = True) -> bool:
 
 def cancel_run(run: ImportRun) -> bool:
     """Stop for good; the contacts it had not reached stay queued for the next sync."""
-    won = ImportRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+    stoppable = (*ACTIVE, Status.INTERRUPTED)
+    won = ImportRun.objects.filter(pk=run.pk, status__in=stoppable).update(
         status=Status.CANCELLED, finished_at=timezone.now()
     )
     if won:
@@ -189,9 +255,9 @@ def segment_url(source_key: str, segment: str, site_url: str) -> str:
 def start_campaign(campaign: Campaign, site_url: str | None = None) -> None:
     """Queue the launch: import the contacts, then createCampaign (guidelines, step 2 and 3)."""
     connection = Connection.current()
-    run = ImportRun.objects.create(
-        source=connection.source, list_id=campaign.message.list_id, created_by=campaign.created_by
-    )
+    leases.interrupt_stale(source=connection.source)
+    # A full sync of the list already under way is the campaign's import too.
+    run = _full_run(connection.source, campaign.message.list_id, campaign.created_by)
     campaign.import_run = run
     campaign.save(update_fields=["import_run"])
     site = site_url or selzy_settings().site_url or ""
@@ -205,7 +271,7 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> Campaign:
     if campaign.campaign_id:
         return campaign  # already created: never twice
     if campaign.import_run is not None:
-        run = work(campaign.import_run.pk)
+        run = _work_until_over(campaign.import_run.pk)
         if run.status != ImportRun.Status.COMPLETED:
             campaign.stage = Campaign.Stage.FAILED
             reason = run.error or f"the import is {run.get_status_display().lower()}"
@@ -235,6 +301,20 @@ def launch_campaign_job(campaign_id: int, site_url: str = "") -> Campaign:
     campaign.error = ""
     campaign.save(update_fields=["campaign_id", "status", "stage", "error"])
     return campaign
+
+
+def _work_until_over(run_id: int, poll: float = 5.0) -> ImportRun:
+    """Work the campaign's import until it is over.
+
+    A full sync the campaign joined may still have other workers on its last batches: wait for
+    them, working again now and then (a batch whose worker died is taken over once its
+    BATCH_LEASE runs out). A paused run ends the wait too.
+    """
+    run = work(run_id)
+    while run.working:
+        time.sleep(poll)
+        run = work(run_id)
+    return run
 
 
 def refresh_stats(campaign: Campaign) -> CampaignStats:

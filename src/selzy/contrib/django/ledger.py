@@ -97,6 +97,12 @@ def removal_ids(source: ContactSource) -> Iterator[str]:
     return gone.iterator(chunk_size=2000)
 
 
+def free_dirty(source_key: str) -> QuerySet[ContactState]:
+    """The source's changed contacts no active run has taken: what an incremental run plans."""
+    free = Q(taken_by__isnull=True) | ~Q(taken_by__status__in=ACTIVE)
+    return ContactState.objects.filter(source=source_key, dirty=True).filter(free)
+
+
 def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
     """Write the run's batches, once: True when this call planned, False when another did.
 
@@ -112,6 +118,7 @@ def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
             planned=True,
             status=Run.RUNNING,
             started_at=Coalesce("started_at", timezone.now()),
+            heartbeat_at=timezone.now(),
             error="",
         )
         if not won:
@@ -121,9 +128,7 @@ def plan(run: ImportRun, source: ContactSource, size: int) -> bool:
             planner.add(eligible_ids(source))
             planner.add(removal_ids(source), remove=True)
         else:
-            free = Q(taken_by__isnull=True) | ~Q(taken_by__status__in=ACTIVE)
-            states = ContactState.objects.filter(source=source.key, dirty=True)
-            states.filter(free).update(taken_by=run)
+            free_dirty(source.key).update(taken_by=run)
             taken = ContactState.objects.filter(taken_by=run).order_by("pk")
             planner.add(taken.values_list("source_id", flat=True).iterator(chunk_size=2000))
         ImportRun.objects.filter(pk=run.pk).update(
@@ -254,10 +259,10 @@ def progress(run: ImportRun, *, with_totals: bool = True) -> Progress:
         run.batches.filter(status=BatchStatus.DONE).order_by("-done_at").values("done_at").first()
     )
     if run.started_at and last and last["done_at"] and contacts_done:
-        end = last["done_at"] if run.over or run.status == Run.PAUSED else timezone.now()
+        end = timezone.now() if run.working else last["done_at"]
         seconds = (end - run.started_at).total_seconds()
         rate = contacts_done / seconds if seconds > 0 else None
-        if rate and not run.over:
+        if rate and run.working:
             eta = max(0.0, (contacts_total - contacts_done) / rate)
     totals = run.summary if run.finished else RunTotals()
     if with_totals and not run.finished:

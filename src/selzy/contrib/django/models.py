@@ -133,6 +133,11 @@ class ImportRun(models.Model):
     report is in ``totals``). Progress is read from the batches (:mod:`.ledger`), never kept on
     this row while workers run, so several workers never contend for it; ``totals``,
     ``position`` and ``finished`` are written once, when the run ends.
+
+    ``heartbeat_at`` is the run's lease: its workers write it while they live, and a queued or
+    running run nobody has written for ``RUN_LEASE`` seconds is ``interrupted`` (:mod:`.leases`).
+    At most one full sync of a source into a list is under way (queued, running or paused) at a
+    time: a second request joins it (:func:`.jobs.start_import`).
     """
 
     class Status(models.TextChoices):
@@ -142,6 +147,8 @@ class ImportRun(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
+        # Its workers stopped without a word (their process died): Resume continues it.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     class Kind(models.TextChoices):
         FULL = "full", "Full"
@@ -169,6 +176,10 @@ class ImportRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    #: Not a column: set by :func:`.jobs.start_import` on a full sync already under way that a
+    #: request joined instead of starting a second one.
+    joined = False
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -177,8 +188,18 @@ class ImportRun(models.Model):
                 fields=["source", "list_id"],
                 condition=models.Q(status="queued", kind="incremental", dry_run=False),
                 name="selzy_run_one_queued_incremental",
-            )
+            ),
+            # Two full syncs of one list at once (the Import button clicked twice) would send
+            # every contact twice: a second request joins the first.
+            models.UniqueConstraint(
+                fields=["source", "list_id"],
+                condition=models.Q(
+                    status__in=["queued", "running", "paused"], kind="full", dry_run=False
+                ),
+                name="selzy_run_one_active_full",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "source"], name="selzy_run_status")]
 
     def __str__(self) -> str:
         what = "Dry run" if self.dry_run else f"{self.get_kind_display()} sync"
@@ -193,6 +214,16 @@ class ImportRun(models.Model):
     def over(self) -> bool:
         """Nothing more will happen to the run unless someone resumes it."""
         return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def working(self) -> bool:
+        """Queued or running: workers are (or are about to be) on it."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped part-way (paused, failed, its process died): Resume continues it."""
+        return self.status in (self.Status.PAUSED, self.Status.FAILED, self.Status.INTERRUPTED)
 
 
 class ImportBatch(models.Model):

@@ -4,7 +4,10 @@ A job is a module function declared once with :func:`job` and the name its Celer
 every runner calls that very function:
 
 - ``SELZY["TASK_RUNNER"] = "thread"`` (default): a daemon thread in the web process. Needs no
-  broker (the demo uses it); a run cut short by a restart resumes when started again.
+  broker (the demo uses it). The thread dies with its process (a restart, a shell or cron
+  command that saved a record and exited): the run is then interrupted once its lease runs out
+  (:mod:`.leases`) and its contacts go to the next sync; a periodic ``selzy_sync
+  --incremental`` (cron) makes sure one comes (check ``selzy.W003``).
 - ``"immediate"``: runs in the caller, for tests and management commands.
 - ``"celery"``: the job's Celery task (scale-out; needs the ``[celery]`` extra and a broker;
   :mod:`.celery_tasks` registers one task per job).

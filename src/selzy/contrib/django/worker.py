@@ -7,7 +7,9 @@ claim (:func:`.states.commit_batch`). A worker killed at any point leaves either
 a claimed one another worker redoes: importContacts is an upsert, so a batch sent twice does no
 harm, and it is recorded once.
 
-Between batches the worker reads the run's status: paused or cancelled, it stops cleanly.
+Between batches the worker reads the run's status: paused, cancelled or interrupted, it stops
+cleanly. It keeps the run's lease alive meanwhile (:mod:`.leases`), and, as it starts, interrupts
+the runs of its source whose workers died.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils import timezone
 from selzy import Selzy, SelzyError
 from selzy.integration import FieldMapping, ImportJob, SelzyField, sync_batch
 
-from . import ledger, states
+from . import leases, ledger, states
 from .changes import full_sync_done, scan_source
 from .client import NotConnectedError, connected_client
 from .conf import SelzySettings, selzy_settings
@@ -34,7 +36,7 @@ from .tasks import job, submit
 logger = logging.getLogger("selzy.django")
 
 Run = ImportRun.Status
-HEARTBEAT_EVERY = 2.0  # seconds: the run's row is written at most this often, not per batch
+HEARTBEAT_EVERY = leases.HEARTBEAT_EVERY
 
 
 def mapping_for(source_key: str) -> FieldMapping:
@@ -62,7 +64,7 @@ class Worker:
         self.run, self.name, self.conf = run, name, conf
         self.source = get_source(run.source)
         self.store = states.LedgerStates(self.source.key)
-        self.last_heartbeat = 0.0
+        self.heartbeat = leases.Heartbeat(run.pk, HEARTBEAT_EVERY)
 
     def loop(self, client: Selzy, job: ImportJob) -> None:
         run_id = self.run.pk
@@ -94,11 +96,6 @@ class Worker:
         recorded = states.commit_batch(self.run, batch, self.name, loaded, outcome)
         self.heartbeat()
         return recorded
-
-    def heartbeat(self) -> None:
-        if time.monotonic() - self.last_heartbeat >= HEARTBEAT_EVERY:
-            ImportRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
-            self.last_heartbeat = time.monotonic()
 
 
 # --------------------------------------------------------------------------- the run
@@ -138,6 +135,7 @@ def prepare(run: ImportRun) -> ContactSource:
     if run.kind == ImportRun.Kind.INCREMENTAL and run.scan_first and not run.planned:
         scan_source(source)
     ledger.plan(run, source, selzy_settings().import_batch_size)
+    leases.beat(run.pk)
     return source
 
 
@@ -146,12 +144,16 @@ def work(run_id: int, worker: str | None = None) -> ImportRun:
     """Be one worker of run ``run_id`` until no batch is left (or the run is paused).
 
     Plans the run first if nobody has. Idempotent, and several may run at once for one run
-    (each batch is claimed): a finished run is returned as it is. Failures Selzy or the setup
-    cause are recorded on the run (``failed`` and the reason).
+    (each batch is claimed): a finished, paused or interrupted run is returned as it is.
+    Failures Selzy or the setup cause are recorded on the run (``failed`` and the reason).
+    First the run's lease is renewed (this worker is alive), and the other runs of its source
+    whose workers died are interrupted (:func:`.leases.interrupt_stale`).
     """
     run = ImportRun.objects.get(pk=run_id)
-    if run.over or run.status == Run.PAUSED:
+    if not run.working:
         return run
+    leases.beat(run_id)
+    leases.interrupt_stale(source=run.source)
     conf = selzy_settings()
     _wait_until(run.not_before, conf.sync_debounce)
     name = worker or ledger.worker_name()
@@ -178,13 +180,16 @@ def schedule_sync(source_key: str) -> ImportRun | None:
     """Queue a debounced incremental sync of the source into the connected list.
 
     Nothing happens before the first full sync (it covers every change) or when one is already
-    queued: the queued run plans when it starts, so it takes every change made until then.
+    queued: the queued run plans when it starts, so it takes every change made until then. A
+    queued or running run of the source whose worker died is interrupted first
+    (:func:`.leases.interrupt_stale`): its contacts go to the run queued now.
     """
     connection = Connection.objects.filter(pk=1).first()
     if connection is None or connection.source != source_key or not connection.list_id:
         return None
     if not connection.is_connected or not full_sync_done(source_key, connection.list_id):
         return None
+    leases.interrupt_stale(source=source_key)
     queued = ImportRun.objects.filter(
         source=source_key,
         list_id=connection.list_id,

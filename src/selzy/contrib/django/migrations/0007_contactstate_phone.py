@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selzy', '0004_one_engine'),
+        ('selzy', '0006_run_lease'),
     ]
 
     operations = [

@@ -4,14 +4,16 @@ read its outcome.
 The sync itself runs in the background (:func:`jobs.start_import`); its page polls
 ``import_status`` while it runs (batches done, rate, ETA), offers Pause, Resume and Cancel,
 and at the end lists the totals and every rejected row with a link to the source record and
-the reason Selzy (or the local check) gave. A dry run's page shows what a sync would do.
+the reason Selzy (or the local check) gave. A dry run's page shows what a sync would do. A run
+whose workers died is shown interrupted, with Resume (:mod:`..leases`): every screen here
+interrupts such runs before it shows them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from selzy.integration import format_duration
 
-from .. import jobs
+from .. import jobs, leases
 from ..ledger import Progress, progress
 from ..models import Connection, ImportRun
 from ..sources import get_source
@@ -69,6 +71,15 @@ DROP_REASONS = {
 
 CONTROLS = {"pause": jobs.pause_run, "resume": jobs.resume_run, "cancel": jobs.cancel_run}
 
+ALREADY_UNDER_WAY = (
+    "A full sync of this list is already under way: here it is. A second one would send every "
+    "contact again."
+)
+CANNOT_RESUME = (
+    "This sync cannot resume while another sync of the list is under way; that one sends its "
+    "contacts. Cancel this one, or wait for the other to end."
+)
+
 
 @require(SEND)
 def new_import(request: HttpRequest) -> HttpResponse:
@@ -85,7 +96,10 @@ def new_import(request: HttpRequest) -> HttpResponse:
             kind=ImportRun.Kind.FULL if action in ("full", "dry_run") else None,
             dry_run=action == "dry_run",
         )
+        if run.joined:
+            messages.info(request, ALREADY_UNDER_WAY)
         return redirect("admin:selzy_import", pk=run.pk)
+    leases.interrupt_stale()
     try:
         source_label = get_source(connection.source).label
     except ImproperlyConfigured:
@@ -101,6 +115,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
 @require(SEND)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress while the import runs; then the totals and every rejected row."""
+    leases.interrupt_stale(run_id=pk)
     run = get_object_or_404(ImportRun, pk=pk)
     if run.status == ImportRun.Status.COMPLETED and not run.dry_run:
         announce_once(request, f"import:{run.pk}", IMPORT_DONE)
@@ -112,7 +127,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     totals = state.totals
     context = {
         "run": run,
-        "running": not run.over and run.status != ImportRun.Status.PAUSED,
+        "running": run.working,
         "progress": state,
         "eta": _eta(state),
         "rate": state.rate,
@@ -125,7 +140,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (DROP_REASONS.get(code, code), count) for code, count in sorted(totals.dropped.items())
         ],
         "can_pause": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
-        "can_resume": run.status in (ImportRun.Status.PAUSED, ImportRun.Status.FAILED),
+        "can_resume": run.resumable,
         "can_cancel": not run.over and not run.dry_run,
         "page": page,
         "rejections": [(r, link(r.source_id)) for r in page.object_list],
@@ -139,6 +154,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Where the run stands, for the page's polling script."""
+    leases.interrupt_stale(run_id=pk)
     run = get_object_or_404(ImportRun, pk=pk)
     state = progress(run)
     return JsonResponse(
@@ -165,9 +181,10 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 def import_control(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause, resume or cancel a run (POST ``action``); back to its page."""
     run = get_object_or_404(ImportRun, pk=pk)
-    control = CONTROLS.get(request.POST.get("action", ""))
-    if control is not None:
-        control(run)
+    action = request.POST.get("action", "")
+    control = CONTROLS.get(action)
+    if control is not None and not control(run) and action == "resume" and run.resumable:
+        messages.warning(request, CANNOT_RESUME)
     return redirect("admin:selzy_import", pk=run.pk)
 
 

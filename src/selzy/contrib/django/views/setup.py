@@ -48,6 +48,7 @@ from selzy.integration import (
     suggest_mapping,
 )
 
+from ..changes import mapping_changed
 from ..client import connected_client, make_client
 from ..forms_setup import (
     ConnectForm,
@@ -502,7 +503,9 @@ def _save_mapping(connection: Connection, source: ContactSource, form: MappingFo
     """Create the new Selzy fields, then replace the source's pairs in one transaction.
 
     Fields come first: if createField fails halfway nothing is saved here, and the next attempt
-    finds the fields already made (ensure_fields creates only what is missing).
+    finds the fields already made (ensure_fields creates only what is missing). A mapping that
+    differs from the saved one marks every contact of the source for the next sync
+    (:func:`.changes.mapping_changed`): contacts sent before get the new columns too.
     """
     if form.plan.new_fields:
         _with_client(lambda client: ensure_fields(client, form.plan))
@@ -516,8 +519,12 @@ def _save_mapping(connection: Connection, source: ContactSource, form: MappingFo
         for source_field, target in form.mapping
     ]
     with transaction.atomic():
-        MappedField.objects.filter(source=source.key).delete()
+        saved = MappedField.objects.filter(source=source.key)
+        before = set(saved.values_list("source_field", "selzy_field"))
+        saved.delete()
         MappedField.objects.bulk_create(rows)
+        if before != {(row.source_field, row.selzy_field) for row in rows}:
+            mapping_changed(source.key)
         connection.source = source.key
         connection.mapping_completed_at = timezone.now()
         connection.save(update_fields=["source", "mapping_completed_at", "updated_at"])

@@ -7,13 +7,19 @@
     manage.py selzy_sync --incremental      # scan for changes signals missed, send them
     manage.py selzy_sync --dry-run          # count what a full sync would do; send nothing
     manage.py selzy_sync --workers 4        # four workers (threads) share the run's batches
-    manage.py selzy_sync --resume 42        # continue run 42 (killed, paused or failed)
+    manage.py selzy_sync --resume 42        # continue run 42 (interrupted, paused or failed)
 
 The run is the same ledger run the admin starts (its page shows it too), worked here by
 ``--workers`` threads. A bar shows contacts done, batches, rate and time left on a terminal;
 elsewhere a plain line every few seconds. Ctrl-C pauses the run once the workers' current
 batches are recorded (``--resume`` continues it). Exit status 1 when the run fails, 130 when
 interrupted.
+
+First the command interrupts the runs whose workers died (:mod:`...leases`) and says so: the
+contacts they held go to the sync it starts. A full sync of the list already under way is
+joined (its batches are shared with the workers there), not started twice. With the thread
+runner, run ``selzy_sync --incremental`` periodically (cron): it is the scan for changes the
+signals cannot see, and what takes over a sync whose process died.
 """
 
 from __future__ import annotations
@@ -25,15 +31,16 @@ from typing import Any
 from django import db
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
 
 from selzy import SelzyError
 from selzy.integration import format_duration
 
-from ... import jobs
+from ... import jobs, leases
 from ...conf import selzy_settings
 from ...dryrun import dry_run_job
 from ...ledger import Progress, progress, worker_name
-from ...models import Connection, ImportRun
+from ...models import Connection, ContactState, ImportRun
 from ...sources import contact_sources
 from ...worker import fail_run, prepare, work
 from ..terminal import ProgressBar, table
@@ -61,7 +68,7 @@ class Command(BaseCommand):
     help = (
         "Sync the contact source into the Selzy list in the foreground: a full sync the first "
         "time, incremental afterwards; --dry-run counts without sending; --resume RUN_ID "
-        "continues a killed, paused or failed run."
+        "continues an interrupted, paused or failed run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -75,6 +82,11 @@ class Command(BaseCommand):
         parser.add_argument("--resume", type=int, metavar="RUN_ID", help="continue this run")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for dead in leases.interrupt_stale():
+            self.stdout.write(
+                f"Sync #{dead.pk} ({dead.get_kind_display().lower()}) was interrupted: "
+                f"{dead.error} Continue it with: selzy_sync --resume {dead.pk}"
+            )
         run = self._resumed(options["resume"]) if options["resume"] else self._new(options)
         if run is None:
             return
@@ -93,8 +105,9 @@ class Command(BaseCommand):
         self._summary(run)
         if run.status == Status.FAILED:
             raise CommandError(f"Sync #{run.pk} failed: {run.error}")
-        if run.status == Status.PAUSED:
-            self.stdout.write(f"Paused. Continue with: selzy_sync --resume {run.pk}")
+        if run.resumable:
+            what = run.get_status_display()
+            self.stdout.write(f"{what}. Continue with: selzy_sync --resume {run.pk}")
 
     # -- which run ----------------------------------------------------------------------------
 
@@ -118,6 +131,11 @@ class Command(BaseCommand):
         )
         what = "Dry run" if run.dry_run else f"{run.get_kind_display()} sync"
         self.stdout.write(f"{what} #{run.pk} of {source!r} into list {list_id}")
+        if run.joined:
+            self.stdout.write(
+                f"It is already {run.get_status_display().lower()}: this command joins it "
+                "instead of starting a second full sync."
+            )
         return run
 
     def _resumed(self, run_id: int) -> ImportRun | None:
@@ -130,8 +148,11 @@ class Command(BaseCommand):
             return None
         if run.status == Status.CANCELLED:
             raise CommandError(f"Sync #{run.pk} was cancelled; start a new one")
-        if run.status in (Status.PAUSED, Status.FAILED):
-            jobs.resume_run(run, submit_workers=False)
+        if run.resumable and not jobs.resume_run(run, submit_workers=False):
+            raise CommandError(
+                f"Sync #{run.pk} cannot resume while another sync of list {run.list_id} is "
+                "under way (that one sends its contacts); cancel it or wait for the other"
+            )
         self.stdout.write(f"Resuming sync #{run.pk} ({run.get_kind_display().lower()})")
         return run
 
@@ -214,3 +235,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{run.get_status_display()}: {state.batches_done}/{state.batches_total} batches{rate}"
         )
+        held = ContactState.objects.filter(
+            source=run.source, dirty=True, taken_by__status__in=leases.WORKING
+        ).exclude(taken_by=run)
+        for other, count in held.values_list("taken_by").annotate(n=Count("pk")):
+            # Not this run's to send: say so, rather than let "0/0 batches" read as "nothing".
+            self.stdout.write(f"{count:,} changed contacts are being sent by sync #{other}.")
