@@ -1,11 +1,19 @@
 """The sending screens over the emulator: sender, message, test email, campaign, statistics,
-the segment file and the import pages, as a staff user with the module's permissions sees them."""
+the segment file and the import pages, as a staff user with the module's permissions sees them.
+
+A campaign launches once: POSTs at once or again make one campaign (row locks for real with
+``SELZY_TEST_DB=postgres``), a message that went out is sent again only when confirmed, Selzy's
+"already sent" is no failure to retry, and a lost createCampaign answer is settled by asking
+Selzy (getCampaigns) before anything is offered again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import re
+import threading
 import zoneinfo
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -504,6 +514,271 @@ def test_a_failed_launch_can_be_retried_once(
     assert campaign.stage == Campaign.Stage.CREATED
     assert len(remote(emulator)["campaigns"]) == 1
     assert Campaign.objects.count() == 1
+
+
+TRY_AGAIN = "Try again"
+
+
+def sent(web: Client, message: Message, total: int | None = 2573) -> Campaign:
+    """Send the message once; with ``total``, as if the statistics had been read since."""
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get(message=message)
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    if total is not None:
+        CampaignStats.objects.create(
+            campaign=campaign, taken_at=timezone.now(), status="completed", total=total
+        )
+    return campaign
+
+
+def html_text(page: str) -> str:
+    """The page's words: tags out, entities read, runs of space as one."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+# --------------------------------------------------------------------------- a campaign, once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_at_once_make_one_campaign(
+    user: User, message: Message, emulator: Emulator
+) -> None:
+    # Each request's INSERT of its campaign waits until the other request reaches its own (or
+    # two seconds pass): a check-then-act launch gets both in; a locked one, one.
+    both_inserting = threading.Barrier(2)
+
+    def hold(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith('INSERT INTO "selzy_campaign" '):
+            # Broken after the timeout: the other request waits for this one's lock.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_inserting.wait(timeout=2)
+        return execute(sql, params, many, context)
+
+    responses: list[Any] = []
+
+    def post() -> None:
+        browser = Client()
+        browser.force_login(user)
+        try:
+            with connection.execute_wrapper(hold):
+                responses.append(
+                    browser.post(url("selzy_campaign_new", message.pk), campaign_form())
+                )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    (campaign,) = Campaign.objects.all()
+    assert len(responses) == 2
+    assert len(remote(emulator)["campaigns"]) == 1
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    for response in responses:  # the campaign's page, or the form asking to confirm a re-send
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert response["Location"] == url("selzy_campaign", campaign.pk)
+        else:
+            assert "already went out on" in text(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeated_post_asks_to_confirm_naming_when_and_to_how_many(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    first = sent(web, message)
+    response = web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    assert response.status_code == 200
+    when = timezone.localtime(first.launched_at).strftime("%Y-%m-%d %H:%M")
+    expected = (
+        f"This message already went out on {when} (UTC) to 2,573 contacts (Selzy campaign "
+        f"{first.campaign_id}). To send it again, confirm it below."
+    )
+    assert expected in html_text(text(response))
+    assert 'name="resend_after"' in text(response)
+    assert Campaign.objects.count() == 1
+    assert len(remote(emulator)["campaigns"]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmed_resend_sends_again_and_a_stale_confirmation_does_not(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    first = sent(web, message)
+    emulator.advance(hours=2)  # past Selzy's one-hour rule
+    page = url("selzy_campaign_new", message.pk)
+    response = web.post(page, campaign_form(resend_after=first.pk))
+    second = Campaign.objects.exclude(pk=first.pk).get()
+    assert response["Location"] == url("selzy_campaign", second.pk)
+    assert second.stage == Campaign.Stage.CREATED, second.error
+    assert len(remote(emulator)["campaigns"]) == 2
+    # The confirmation named the first send: it does not cover a third.
+    emulator.advance(hours=2)
+    response = web.post(page, campaign_form(resend_after=first.pk))
+    assert f"(Selzy campaign {second.campaign_id})" in text(response)
+    assert "to an unknown number of contacts" in text(response)  # no statistics read yet
+    assert Campaign.objects.count() == 2
+    assert len(remote(emulator)["campaigns"]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_message_page_offers_only_the_confirmed_resend_once_sent(
+    web: Client, message: Message
+) -> None:
+    page = url("selzy_message_detail", message.pk)
+    assert 'id="selzy-send-campaign"' in text(web.get(page))
+    sent(web, message)
+    after = text(web.get(page))
+    assert "Send campaign" not in after
+    assert 'id="selzy-send-again"' in after
+    assert "already went out on" in after
+    assert "to 2,573 contacts" in after
+    form = text(web.get(url("selzy_campaign_new", message.pk)))
+    assert 'id="selzy-resend-confirm"' in form
+    assert "Send campaign" not in form
+
+
+@pytest.mark.django_db
+def test_the_message_page_follows_a_launch_in_flight(web: Client, message: Message) -> None:
+    pending = Campaign.objects.create(message=message)
+    page = text(web.get(url("selzy_message_detail", message.pk)))
+    assert url("selzy_campaign", pending.pk) in page
+    assert "Send campaign" not in page
+
+
+# --------------------------------------------------------------------------- Selzy's refusal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_selzy_refusing_an_already_sent_message_offers_no_try_again(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    with client_for(emulator, ACCOUNT_KEY) as selzy:  # sent from elsewhere (Selzy's own screens)
+        selzy.create_campaign(message_id=message.message_id)
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    assert campaign.stage == Campaign.Stage.ALREADY_SENT
+    page_url = url("selzy_campaign", campaign.pk)
+    page = text(web.get(page_url))
+    assert "Selzy refused: this message was already sent" in page
+    assert "the same message cannot be sent twice within one hour" in page
+    assert TRY_AGAIN not in page
+    emulator.advance(hours=2)  # the hour passed: a retry would really send it again
+    web.post(page_url, {"action": "retry"})
+    campaign.refresh_from_db()
+    assert campaign.stage == Campaign.Stage.ALREADY_SENT
+    assert len(remote(emulator)["campaigns"]) == 1
+    message_page = text(web.get(url("selzy_message_detail", message.pk)))
+    assert "Send campaign" not in message_page
+    assert "had already been sent" in message_page
+
+
+# --------------------------------------------------------------------------- lost answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_answer_after_selzy_acted_adopts_its_campaign(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    emulator.inject_fault("drop", "createCampaign", after=True, times=1)
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    (created,) = remote(emulator)["campaigns"]
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    assert campaign.campaign_id == created["id"]
+    page_url = url("selzy_campaign", campaign.pk)
+    page = text(web.get(page_url))
+    assert CAMPAIGN_SENT in page
+    assert TRY_AGAIN not in page
+    emulator.advance(hours=1, minutes=5)
+    web.post(page_url, {"action": "retry"})
+    assert len(remote(emulator)["campaigns"]) == 1
+    assert Campaign.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_answer_before_selzy_acted_offers_try_again(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    emulator.inject_fault("drop", "createCampaign", times=1)
+    web.post(url("selzy_campaign_new", message.pk), campaign_form())
+    campaign = Campaign.objects.get()
+    assert campaign.stage == Campaign.Stage.FAILED
+    assert remote(emulator)["campaigns"] == []
+    page_url = url("selzy_campaign", campaign.pk)
+    page = html_text(text(web.get(page_url)))
+    assert "Selzy's answer to createCampaign was lost" in page
+    assert "Selzy lists no campaign of this message created since" in page
+    assert TRY_AGAIN in page
+    web.post(page_url, {"action": "retry"})
+    campaign.refresh_from_db()
+    assert campaign.stage == Campaign.Stage.CREATED, campaign.error
+    assert len(remote(emulator)["campaigns"]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_answer_selzy_cannot_confirm_waits_for_a_check(
+    web: Client, message: Message, emulator: Emulator
+) -> None:
+    emulator.inject_fault("drop", "createCampaign", after=True, times=1)
+    emulator.inject_fault("error", "getCampaigns", code="unspecified", times=1)
+    new = url("selzy_campaign_new", message.pk)
+    web.post(new, campaign_form())
+    campaign = Campaign.objects.get()
+    assert campaign.stage == Campaign.Stage.UNCONFIRMED
+    page_url = url("selzy_campaign", campaign.pk)
+    page = text(web.get(page_url))
+    assert "Check with Selzy" in page
+    assert TRY_AGAIN not in page
+    web.post(page_url, {"action": "retry"})  # not offered, and not done
+    assert web.post(new, campaign_form())["Location"] == page_url  # still in flight
+    assert Campaign.objects.count() == 1
+    web.post(page_url, {"action": "check"})
+    campaign.refresh_from_db()
+    (created,) = remote(emulator)["campaigns"]
+    assert (campaign.stage, campaign.campaign_id) == (Campaign.Stage.CREATED, created["id"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_job_run_again_after_dying_mid_call_asks_selzy(
+    message: Message, emulator: Emulator
+) -> None:
+    # The first run stamped the launch and sent createCampaign, then its worker died.
+    campaign = Campaign.objects.create(message=message, launched_at=timezone.now())
+    with client_for(emulator, ACCOUNT_KEY) as selzy:
+        created = selzy.create_campaign(message_id=message.message_id)
+    jobs.launch_campaign_job(campaign.pk)
+    campaign.refresh_from_db()
+    assert (campaign.stage, campaign.campaign_id) == (Campaign.Stage.CREATED, created.campaign_id)
+    assert len(remote(emulator)["campaigns"]) == 1
+
+
+# --------------------------------------------------------------------------- the migration
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_first_of_launches_doubled_before_it() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("selzy", "0004_one_engine")])
+    old = executor.loader.project_state([("selzy", "0004_one_engine")]).apps
+    old_message = old.get_model("selzy", "Message").objects.create(
+        message_id=1,
+        list_id=1,
+        sender_name="S",
+        sender_email="s@example.com",
+        subject="S",
+        body="b",
+    )
+    old_campaigns = old.get_model("selzy", "Campaign").objects
+    first, second = (old_campaigns.create(message=old_message) for _ in range(2))
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("selzy"))
+    assert Campaign.objects.get(pk=first.pk).stage == Campaign.Stage.IMPORTING
+    doubled = Campaign.objects.get(pk=second.pk)
+    assert doubled.stage == Campaign.Stage.FAILED
+    assert f"campaign #{first.pk} of the same message" in doubled.error
 
 
 # --------------------------------------------------------------------------- imports

@@ -36,13 +36,15 @@ SURFACE = {
     # what a run did, and how its progress reads
     "ChangeCounts", "DryRunReport", "RunTotals", "dry_run", "format_duration",
     # campaigns
-    "STATS_COUNTERS", "CampaignLaunch", "StatsSnapshot", "launch_campaign", "take_stats_snapshot",
+    "CLOCK_SLACK", "STATS_COUNTERS", "LaunchKind", "LaunchOutcome", "StatsSnapshot",
+    "launch_campaign", "resolve_launch", "take_stats_snapshot",
     # errors
     "FieldLimitError", "FieldPlanError", "ImportInterruptedError", "IntegrationError",
     "InvalidValueError", "MappingError",
 }  # fmt: skip
 #: Names of the engine before it became one: gone, not aliased.
 REMOVED = (
+    "CampaignLaunch",
     "ContactState",
     "ImportTotals",
     "SyncBatchOutcome",

@@ -11,17 +11,22 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
 - hosts: :func:`sync_batch` is a ledger's per-batch step (a host with per-contact state, e.g.
   Django), :func:`import_records` a stream's whole run with checkpoints (a CSV file);
   :func:`dry_run` counts what either would do; every one of them adds up to :class:`RunTotals`;
-- campaigns: :func:`launch_campaign` and :func:`take_stats_snapshot`.
+- campaigns: :func:`launch_campaign` (a :class:`LaunchOutcome`: created, adopted after a lost
+  answer, refused as already sent, failed, or not confirmed yet; :func:`resolve_launch` asks
+  Selzy again) and :func:`take_stats_snapshot`.
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
 
 from ._calls import plan_calls
 from ._campaigns import (
+    CLOCK_SLACK,
     STATS_COUNTERS,
-    CampaignLaunch,
+    LaunchKind,
+    LaunchOutcome,
     StatsSnapshot,
     launch_campaign,
+    resolve_launch,
     take_stats_snapshot,
 )
 from ._changes import CHANGE_KINDS, Change, ChangeKind, SentState, classify, row_hash
@@ -87,12 +92,12 @@ from ._totals import ChangeCounts, RunTotals
 
 __all__ = [
     "CHANGE_KINDS",
+    "CLOCK_SLACK",
     "COMPATIBLE",
     "SELZY_TYPES",
     "STATS_COUNTERS",
     "SYSTEM_TARGETS",
     "BatchOutcome",
-    "CampaignLaunch",
     "Change",
     "ChangeCounts",
     "ChangeKind",
@@ -111,6 +116,8 @@ __all__ = [
     "IntegrationError",
     "InvalidValueError",
     "InvalidValues",
+    "LaunchKind",
+    "LaunchOutcome",
     "MappingError",
     "MappingProblem",
     "NewField",
@@ -146,6 +153,7 @@ __all__ = [
     "normalise_tags",
     "plan_calls",
     "plan_fields",
+    "resolve_launch",
     "row_hash",
     "selzy_field_name",
     "send_changes",

@@ -158,7 +158,8 @@ def timezone_names() -> tuple[str, ...]:
 
 
 class CampaignForm(forms.Form):
-    """createCampaign's choices: now or at a time in a zone, to the list or a segment."""
+    """createCampaign's choices: now or at a time in a zone, to the list or a segment, and the
+    confirmation that a message which already went out is to be sent again."""
 
     NOW = "now"
     SCHEDULE = "schedule"
@@ -179,6 +180,9 @@ class CampaignForm(forms.Form):
     )
     timezone = forms.ChoiceField(label="Time zone")
     segment = forms.ChoiceField(label="Recipients", required=False)
+    #: The confirmation of a re-send: the campaign that already sent the message (its pk), as
+    #: the form showed it. The template renders it as a checkbox next to that send's words.
+    resend_after = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,

@@ -11,12 +11,15 @@ again.
 - :func:`pause_run`, :func:`resume_run`, :func:`cancel_run` steer a run from the admin or the
   command; :func:`scan_changes` is the periodic scan (Celery beat, or ``selzy_sync
   --incremental`` from cron), which also takes over runs whose workers died (:mod:`.leases`);
-- :func:`start_campaign` queues :func:`launch_campaign_job`; :func:`refresh_stats` keeps a
-  statistics snapshot.
+- :func:`send_campaign` launches a message's campaign once (:mod:`.launches`),
+  :func:`retry_campaign` a failed one again, both through :func:`start_campaign`, which queues
+  :func:`launch_campaign_job`; :func:`check_campaign` asks Selzy what a launch whose answer was
+  lost did; :func:`refresh_stats` keeps a statistics snapshot.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -26,27 +29,54 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from selzy import SelzyError
-from selzy.integration import launch_campaign, take_stats_snapshot
+from selzy import Selzy
+from selzy.integration import (
+    LaunchOutcome,
+    launch_campaign,
+    resolve_launch,
+    take_stats_snapshot,
+)
 
 from . import leases
 from .changes import full_sync_done, scan_source
-from .client import connected_client
+from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
+from .crypto import UnreadableSecretError
 from .dryrun import dry_run_job
+from .launches import (
+    ResendNotConfirmed,
+    in_flight,
+    known_ids,
+    lock_message,
+    may_retry,
+    prior_send,
+    record_failure,
+    record_outcome,
+)
 from .ledger import ACTIVE, free_dirty
-from .models import Campaign, CampaignStats, Connection, ContactState, ImportBatch, ImportRun
+from .models import (
+    Campaign,
+    CampaignStats,
+    Connection,
+    ContactState,
+    ImportBatch,
+    ImportRun,
+    Message,
+)
 from .receivers import configured_sources
 from .tasks import job, submit
 from .worker import schedule_sync, work
 
 __all__ = [
     "cancel_run",
+    "check_campaign",
     "launch_campaign_job",
     "pause_run",
     "refresh_stats",
     "resume_run",
+    "retry_campaign",
     "scan_changes",
+    "send_campaign",
     "start_campaign",
     "start_import",
 ]
@@ -252,8 +282,69 @@ def segment_url(source_key: str, segment: str, site_url: str) -> str:
     return f"{site_url.rstrip('/')}{path}"
 
 
+def send_campaign(
+    message: Message,
+    *,
+    send_now: bool = True,
+    start_time: dt.datetime | None = None,
+    timezone_name: str = "UTC",
+    segment: str = "",
+    user: Any = None,
+    confirmed: int | None = None,
+    site_url: str | None = None,
+) -> tuple[Campaign, bool]:
+    """Launch the message's campaign once: the new campaign and True, or the one already in
+    flight and False.
+
+    Decided under the message's row lock, backed by the one-in-flight constraint, so POSTs at
+    once or again make one campaign. A message that already went out needs ``confirmed``: the
+    pk of the campaign :func:`.launches.prior_send` names, else
+    :class:`.launches.ResendNotConfirmed`.
+    """
+    try:
+        with transaction.atomic():
+            lock_message(message.pk)
+            if (pending := in_flight(message)) is not None:
+                return pending, False
+            prior = prior_send(message)
+            if prior is not None and confirmed != prior.campaign.pk:
+                raise ResendNotConfirmed(prior)
+            campaign = Campaign.objects.create(
+                message=message,
+                send_now=send_now,
+                start_time=None if send_now else start_time,
+                timezone=timezone_name or "UTC",
+                segment=segment,
+                created_by=user,
+            )
+            start_campaign(campaign, site_url)
+    except IntegrityError:
+        # The constraint stopped a second launch the lock did not (a database without row
+        # locks): the first one is the campaign.
+        if (pending := in_flight(message)) is None:
+            raise
+        return pending, False
+    return campaign, True
+
+
+def retry_campaign(campaign: Campaign, site_url: str | None = None) -> bool:
+    """Launch a failed campaign again, if it may be (:func:`.launches.may_retry`), once."""
+    with transaction.atomic():
+        lock_message(campaign.message_id)
+        campaign.refresh_from_db()
+        if not may_retry(campaign):
+            return False
+        campaign.stage, campaign.error, campaign.launched_at = Campaign.Stage.IMPORTING, "", None
+        campaign.save(update_fields=["stage", "error", "launched_at"])
+        start_campaign(campaign, site_url)
+    return True
+
+
 def start_campaign(campaign: Campaign, site_url: str | None = None) -> None:
-    """Queue the launch: import the contacts, then createCampaign (guidelines, step 2 and 3)."""
+    """Queue the launch: import the contacts, then createCampaign (guidelines, step 2 and 3).
+
+    For a campaign already claimed (:func:`send_campaign`, :func:`retry_campaign`).
+    """
     connection = Connection.current()
     leases.interrupt_stale(source=connection.source)
     # A full sync of the list already under way is the campaign's import too.
@@ -268,38 +359,45 @@ def start_campaign(campaign: Campaign, site_url: str | None = None) -> None:
 def launch_campaign_job(campaign_id: int, site_url: str = "") -> Campaign:
     """Import the contacts, then create the campaign with read and link tracking on."""
     campaign = Campaign.objects.select_related("message", "import_run").get(pk=campaign_id)
-    if campaign.campaign_id:
-        return campaign  # already created: never twice
+    if campaign.campaign_id or campaign.stage != Campaign.Stage.IMPORTING:
+        return campaign  # created, refused or failed already: never twice
+    importing = Campaign.Stage.IMPORTING
     if campaign.import_run is not None:
         run = _work_until_over(campaign.import_run.pk)
         if run.status != ImportRun.Status.COMPLETED:
-            campaign.stage = Campaign.Stage.FAILED
             reason = run.error or f"the import is {run.get_status_display().lower()}"
-            campaign.error = f"The contacts could not be imported: {reason}"
-            campaign.save(update_fields=["stage", "error"])
+            text = f"The contacts could not be imported: {reason}"
+            record_failure(campaign, text, expected=importing)
             return campaign
+    contacts_url = None
+    if campaign.segment:
+        source_key = campaign.import_run.source if campaign.import_run else ""
+        contacts_url = segment_url(source_key, campaign.segment, site_url)
+    start_time = None if campaign.send_now else campaign.start_time
     try:
-        contacts_url = None
-        if campaign.segment:
-            source_key = campaign.import_run.source if campaign.import_run else ""
-            contacts_url = segment_url(source_key, campaign.segment, site_url)
-        with connected_client() as client:
-            created = launch_campaign(
+        client = connected_client()
+    except (NotConnectedError, UnreadableSecretError) as problem:
+        record_failure(campaign, str(problem), expected=importing)
+        return campaign
+    # Stamped before createCampaign is sent: a job run again after dying mid-call asks Selzy
+    # what the first run did instead of creating a second campaign.
+    stamped = Campaign.objects.filter(pk=campaign.pk, launched_at__isnull=True).update(
+        launched_at=timezone.now()
+    )
+    campaign.refresh_from_db(fields=["launched_at"])
+    with client:
+        if stamped:
+            outcome = launch_campaign(
                 client,
                 message_id=campaign.message.message_id,
-                start_time=None if campaign.send_now else campaign.start_time,
+                start_time=start_time,
                 contacts_url=contacts_url,
+                known=known_ids(campaign),
+                now=timezone.now,
             )
-    except SelzyError as error:
-        campaign.stage = Campaign.Stage.FAILED
-        campaign.error = str(error)
-        campaign.save(update_fields=["stage", "error"])
-        return campaign
-    campaign.campaign_id = created.campaign_id
-    campaign.status = created.status
-    campaign.stage = Campaign.Stage.CREATED
-    campaign.error = ""
-    campaign.save(update_fields=["campaign_id", "status", "stage", "error"])
+        else:
+            outcome = _resolve(client, campaign)
+    record_outcome(campaign, outcome, expected=importing)
     return campaign
 
 
@@ -315,6 +413,30 @@ def _work_until_over(run_id: int, poll: float = 5.0) -> ImportRun:
         time.sleep(poll)
         run = work(run_id)
     return run
+
+
+def check_campaign(campaign: Campaign) -> Campaign:
+    """Ask Selzy again what a launch whose answer was lost did (getCampaigns), and store it.
+
+    Only an unconfirmed campaign is asked for; Selzy still not answering keeps it unconfirmed.
+    """
+    if campaign.stage != Campaign.Stage.UNCONFIRMED:
+        return campaign
+    with connected_client() as client:
+        outcome = _resolve(client, campaign)
+    record_outcome(campaign, outcome, expected=Campaign.Stage.UNCONFIRMED)
+    return campaign
+
+
+def _resolve(client: Selzy, campaign: Campaign) -> LaunchOutcome:
+    began = campaign.launched_at or campaign.created_at
+    return resolve_launch(
+        client,
+        message_id=campaign.message.message_id,
+        began=began,
+        start_time=None if campaign.send_now else campaign.start_time,
+        known=known_ids(campaign),
+    )
 
 
 def refresh_stats(campaign: Campaign) -> CampaignStats:

@@ -339,12 +339,22 @@ class ImportRejection(models.Model):
 
 
 class Campaign(models.Model):
-    """A campaign: contacts imported, then createCampaign, then status and statistics."""
+    """A campaign: contacts imported, then createCampaign, then status and statistics.
+
+    A message has at most one campaign in flight (importing, or created without Selzy's answer
+    and not yet confirmed): a constraint, besides the lock :mod:`.launches` takes, so two
+    launches of one message can never run side by side.
+    """
 
     class Stage(models.TextChoices):
         IMPORTING = "importing", "Importing contacts"
+        UNCONFIRMED = "unconfirmed", "Waiting for Selzy to confirm"
         CREATED = "created", "Created in Selzy"
+        ALREADY_SENT = "already_sent", "Refused: already sent"
         FAILED = "failed", "Failed"
+
+    #: Stages in which the launch is not over: no second one may start beside it.
+    IN_FLIGHT = (Stage.IMPORTING, Stage.UNCONFIRMED)
 
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="campaigns")
     campaign_id = models.BigIntegerField(null=True, blank=True, unique=True)
@@ -358,6 +368,8 @@ class Campaign(models.Model):
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
     error = models.TextField(blank=True)
+    # When createCampaign was about to be sent: a lost answer is looked up in Selzy from then.
+    launched_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -366,6 +378,13 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=models.Q(stage__in=["importing", "unconfirmed"]),
+                name="selzy_campaign_one_in_flight",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Campaign {self.campaign_id or '(not created)'}: {self.message.subject}"

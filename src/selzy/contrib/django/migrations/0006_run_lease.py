@@ -22,7 +22,7 @@ def interrupt_extra_full_runs(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("selzy", "0004_one_engine")]
+    dependencies = [("selzy", "0005_campaign_once")]
 
     operations = [
         migrations.AlterField(

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,7 +30,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from selzy import AttachmentTooLargeError, SelzyError
 
-from .. import jobs
+from .. import jobs, launches
 from ..client import NotConnectedError, connected_client
 from ..crypto import UnreadableSecretError
 from ..forms_sending import (
@@ -202,6 +201,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "message": message,
         "form": form,
         "campaigns": message.campaigns.order_by("-created_at"),
+        # Once sent, the page offers the confirmed re-send, never a plain "Send campaign".
+        "prior": launches.prior_send(message),
+        "pending": launches.in_flight(message),
     }
     return render(request, "selzy/message_detail.html", message.subject, context, step="message")
 
@@ -231,7 +233,11 @@ def _send_test(request: HttpRequest, message: Message, form: TestEmailForm) -> b
 
 @require(SEND)
 def new_campaign(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send now or schedule, to the list or a segment; the launch runs in the background."""
+    """Send now or schedule, to the list or a segment; the launch runs in the background.
+
+    Once: POSTs at once or again make one campaign (:func:`.jobs.send_campaign`), and a message
+    that already went out is sent again only with the confirmation naming that send.
+    """
     message = get_object_or_404(Message, pk=pk)
     if (early := setup_redirect(request, need_mapping=True)) is not None:
         return early
@@ -242,32 +248,35 @@ def new_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("admin:selzy_mapping")
     segments = [(key, str(spec.get("label") or key)) for key, spec in source.segments.items()]
     form = CampaignForm(form_data(request), segments=segments)
+    prior = launches.prior_send(message)
     if request.method == "POST" and form.is_valid():
-        pending = message.campaigns.filter(stage=Campaign.Stage.IMPORTING).first()
-        if pending is not None:
-            # A second click while the first launch runs must not create a second campaign.
-            messages.warning(request, "This message's campaign is already being prepared.")
-            return redirect("admin:selzy_campaign", pk=pending.pk)
-        campaign = _launch(request, message, form)
-        return redirect("admin:selzy_campaign", pk=campaign.pk)
-    context = {"message": message, "form": form, "connection": Connection.current()}
+        data = form.cleaned_data
+        try:
+            campaign, new = jobs.send_campaign(
+                message,
+                send_now=data["send_mode"] == CampaignForm.NOW,
+                start_time=data["start_time"],
+                timezone_name=data["timezone"],
+                segment=data.get("segment") or "",
+                # AnonymousUser never gets here (@require and the admin refuse it).
+                user=request.user if request.user.is_authenticated else None,
+                confirmed=data.get("resend_after"),
+                site_url=site_url_for(request),
+            )
+        except launches.ResendNotConfirmed as refusal:
+            form.add_error(None, str(refusal))
+            prior = refusal.prior
+        else:
+            if not new:
+                messages.warning(request, "This message's campaign is already being prepared.")
+            return redirect("admin:selzy_campaign", pk=campaign.pk)
+    context = {
+        "message": message,
+        "form": form,
+        "connection": Connection.current(),
+        "prior": prior,
+    }
     return render(request, "selzy/campaign_new.html", "Send the campaign", context, step="campaign")
-
-
-def _launch(request: HttpRequest, message: Message, form: CampaignForm) -> Campaign:
-    data = form.cleaned_data
-    send_now = data["send_mode"] == CampaignForm.NOW
-    campaign = Campaign.objects.create(
-        message=message,
-        send_now=send_now,
-        start_time=None if send_now else data["start_time"],
-        timezone=data["timezone"] or "UTC",
-        segment=data.get("segment") or "",
-        # AnonymousUser never gets here (@require and the admin refuse it): narrowed for the FK.
-        created_by=request.user if request.user.is_authenticated else None,
-    )
-    jobs.start_campaign(campaign, site_url=site_url_for(request))
-    return campaign
 
 
 @require(SEND)
@@ -299,28 +308,28 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if latest is not None
         else [],
         "history": campaign.stats.order_by("-taken_at"),
-        "can_retry": campaign.stage == Campaign.Stage.FAILED and not campaign.campaign_id,
+        "can_retry": launches.may_retry(campaign),
     }
     title = f"Campaign: {campaign.message.subject}"
     return render(request, "selzy/campaign_detail.html", title, context, step="statistics")
 
 
 def _campaign_action(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    """POST: "refresh" the statistics, or "retry" a launch that failed before creation."""
+    """POST: "refresh" the statistics, "retry" a launch that created nothing, or "check" with
+    Selzy what a launch whose answer was lost did."""
     action = request.POST.get("action")
     if action == "refresh":
         if campaign.campaign_id:
             _refresh(request, campaign)
     elif action == "retry":
-        # Claim the retry in one UPDATE: two clicks cannot both start it, and a campaign
-        # Selzy already has (campaign_id set) is never created a second time.
-        with transaction.atomic():
-            claimed = Campaign.objects.filter(
-                pk=campaign.pk, stage=Campaign.Stage.FAILED, campaign_id__isnull=True
-            ).update(stage=Campaign.Stage.IMPORTING, error="")
-        if claimed:
-            campaign.refresh_from_db()
-            jobs.start_campaign(campaign, site_url=site_url_for(request))
+        # Under the message's lock, and only while it may be: two clicks start it once, and a
+        # campaign Selzy has, or refused as already sent, is never created again.
+        jobs.retry_campaign(campaign, site_url=site_url_for(request))
+    elif action == "check":
+        try:
+            jobs.check_campaign(campaign)
+        except (SelzyError, NotConnectedError, UnreadableSecretError) as error:
+            messages.error(request, f"Selzy could not be asked. {explain(error)}")
     return redirect("admin:selzy_campaign", pk=campaign.pk)
 
 
