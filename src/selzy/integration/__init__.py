@@ -28,8 +28,8 @@ from ._changes import CHANGE_KINDS, Change, ChangeKind, SentState, classify, row
 from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome, InMemoryCheckpointStore
 from ._convert import (
     convert_value,
+    converters,
     normalise_email,
-    normalise_phone,
     normalise_tags,
     to_bool,
     to_date,
@@ -37,6 +37,7 @@ from ._convert import (
     to_string,
     to_text,
 )
+from ._dates import YEARLESS_YEAR, DateFormat
 from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
@@ -68,8 +69,9 @@ from ._mapping import (
     validate_mapping,
 )
 from ._names import selzy_field_name
+from ._phones import PHONE_COUNTRIES, normalise_phone
 from ._plan import FieldPlan, NewField, ensure_fields, ensure_fields_async, plan_fields
-from ._records import Rejection, SourceRecord
+from ._records import NOTE_CODES, Rejection, SourceRecord
 from ._send import (
     Contact,
     NoStates,
@@ -86,9 +88,12 @@ from ._totals import ChangeCounts, RunTotals
 __all__ = [
     "CHANGE_KINDS",
     "COMPATIBLE",
+    "NOTE_CODES",
+    "PHONE_COUNTRIES",
     "SELZY_TYPES",
     "STATS_COUNTERS",
     "SYSTEM_TARGETS",
+    "YEARLESS_YEAR",
     "BatchOutcome",
     "CampaignLaunch",
     "Change",
@@ -97,6 +102,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointStore",
     "Contact",
+    "DateFormat",
     "DryRunReport",
     "FieldLimitError",
     "FieldMapping",
@@ -129,6 +135,7 @@ __all__ = [
     "classify",
     "compatible_targets",
     "convert_value",
+    "converters",
     "dry_run",
     "ensure_fields",
     "ensure_fields_async",

@@ -11,10 +11,11 @@ letter is triggered) and ``overwrite_lists`` (a resync must not drop the contact
 the source knows nothing about).
 
 Rows of one call: deletions first (so a moved contact's phone is free before the new address
-is inserted with it), then upserts. Two contacts of the source sharing an address make one row
-(the later one's values: Selzy holds one contact per address anyway); a deletion of an address
-another change of the same call upserts is dropped, since Selzy refuses a call naming an
-address twice and the contact must live on.
+is inserted with it), then upserts. Two contacts of the source sharing an address make one row:
+the later one wins (Selzy holds one contact per address anyway), and the earlier one gets a
+``duplicate`` note naming it, once the row is accepted. :func:`import_records` keeps the same
+rule across calls. A deletion of an address another change of the same call upserts is
+dropped, since Selzy refuses a call naming an address twice and the contact must live on.
 """
 
 from __future__ import annotations
@@ -93,12 +94,23 @@ def _upserts(change: Change) -> bool:
     return change.state is not None and change.kind in ("new", "update", "move")
 
 
-def _upsert_key(job: ImportJob, change: Change) -> tuple[str, str]:
+def upsert_key(job: ImportJob, change: Change) -> tuple[str, str]:
+    """The address an upsert is known by in Selzy, lower-cased: ``("email", ...)`` or phone."""
     state = change.state
     assert state is not None
     if state.email and "email" in job.field_names:
         return _key("email", state.email)
     return _key("phone", state.phone)
+
+
+def duplicate_note(job: ImportJob, later: Change, earlier_id: Hashable, position: int) -> Rejection:
+    """The note of the row ``earlier_id`` replaced by ``later``, a row with the same address;
+    ``position`` is the earlier row's, or where the later one was met."""
+    column = upsert_key(job, later)[0]
+    state = later.state
+    assert state is not None
+    reason = f"replaced by {job.id_name} {later.source_id}, which has the same {column}"
+    return Rejection(earlier_id, position, "duplicate", reason, "local", state.email, state.phone)
 
 
 class ImportCall:
@@ -109,7 +121,7 @@ class ImportCall:
     ) -> None:
         self.job = job
         self.changes = changes
-        upserted = {_upsert_key(job, c) for c in changes if _upserts(c)}
+        upserted = {upsert_key(job, c) for c in changes if _upserts(c)}
         kept = {address.lower() for address in keep_addresses}
 
         def deletes(change: Change) -> bool:
@@ -123,6 +135,7 @@ class ImportCall:
         self.rows: list[tuple[str, ...]] = []
         self.delete_row: dict[int, int] = {}  # id(change) -> its delete row
         self.upsert_row: dict[int, int] = {}
+        self.replaced: dict[int, list[Rejection]] = {}  # id(change) -> the rows it replaced
         width = len(job.field_names)
         by_key: dict[tuple[str, str], int] = {}
         for change in changes:
@@ -137,16 +150,21 @@ class ImportCall:
                 index = by_key[_key(column, address)] = self._add((*cells, "1"))
             self.delete_row[id(change)] = index
         by_key.clear()
+        owner: dict[int, Change] = {}  # row -> the change whose values it holds
         for change in changes:
             if not _upserts(change) or change.row is None:
                 continue
             row = (*change.row, "0") if with_delete else change.row
-            key = _upsert_key(job, change)
+            key = upsert_key(job, change)
             index = by_key.get(key)
             if index is None:
                 index = by_key[key] = self._add(row)
             else:
                 self.rows[index] = row  # the later record's values win, as they would in Selzy
+                earlier = owner[index]
+                note = duplicate_note(job, change, earlier.source_id, earlier.position)
+                self.replaced.setdefault(id(change), []).append(note)
+            owner[index] = change
             self.upsert_row[id(change)] = index
         if len(self.rows) > MAX_IMPORT_ROWS:
             raise ValueError(
@@ -187,6 +205,8 @@ class ImportCall:
                     removed.append(change.source_id)  # the old address is gone, the new refused
             elif upsert_at is not None and change.state is not None:
                 synced.append(change.state)
+                rejections += change.notes
+                rejections += self.replaced.get(id(change), ())
             elif (change.kind == "remove" and deleted) or (
                 change.kind == "invalid" and change.delete is not None and deleted
             ):
@@ -208,7 +228,8 @@ def _totals(
     result: ImportResult | None,
 ) -> RunTotals:
     counts = ChangeCounts.of(changes)
-    skipped = Counter(r.code for r in rejections if r.stage == "local")
+    skipped = Counter(r.code for r in rejections if r.stage == "local" and not r.is_note)
+    notes = Counter(r.code for r in rejections if r.is_note)
     totals = RunTotals(
         total=len(changes),
         sent=rows,
@@ -216,6 +237,7 @@ def _totals(
         rejected=sum(1 for r in rejections if r.stage == "selzy"),
         changes=counts,
         skipped=dict(sorted(skipped.items())),
+        notes=dict(sorted(notes.items())),
     )
     if result is None:
         return totals

@@ -5,7 +5,9 @@ the run then does: its :class:`RunTotals` have the same fields as a real run's, 
 the rows it would send and ``batches`` the calls they take at 500 rows a call. Contacts are
 skipped by reason: the local checks' codes (``invalid_email``, ``invalid_phone``,
 ``invalid_value``, ``no_contact``), ``unsubscribed`` (left alone, as every run leaves them) and
-``no_consent``, which only the host knows (records its source's filter leaves out).
+``no_consent``, which only the host knows (records its source's filter leaves out). Contacts
+that would get in without a value that does not fit are counted in ``notes``
+(``value_dropped``), with examples like the skipped ones.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ EXAMPLES_PER_REASON = 3
 
 @dataclass(frozen=True, slots=True)
 class DryRunReport:
-    """The counts of a dry run, and a few rejected records per reason."""
+    """The counts of a dry run, and a few rejected (or noted) records per reason."""
 
     totals: RunTotals
     examples: Mapping[str, tuple[Rejection, ...]] = field(default_factory=dict)
@@ -42,6 +44,7 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
     """
     kinds: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
     examples: dict[str, list[Rejection]] = {}
     rows = unsubscribed = 0
     for position, record, state in contacts:
@@ -54,11 +57,14 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
         kinds[change.kind] += 1
         rows += change.rows
         if change.rejection is not None:
-            code = change.rejection.code
-            skipped[code] += 1
-            kept = examples.setdefault(code, [])
+            skipped[change.rejection.code] += 1
+        for rejection in (change.rejection, *change.notes):
+            if rejection is None:
+                continue
+            notes[rejection.code] += rejection.is_note
+            kept = examples.setdefault(rejection.code, [])
             if len(kept) < EXAMPLES_PER_REASON:
-                kept.append(change.rejection)
+                kept.append(rejection)
     counts = ChangeCounts.of_kinds(kinds)
     totals = RunTotals(
         total=counts.total,
@@ -67,6 +73,7 @@ def dry_run(job: ImportJob, contacts: Iterable[Contact], *, no_consent: int = 0)
         batches=-(-rows // MAX_IMPORT_ROWS),
         changes=counts,
         skipped=dict(sorted(skipped.items())),
+        notes={code: count for code, count in sorted(notes.items()) if count},
     )
     totals = totals.skipping("unsubscribed", unsubscribed).skipping("no_consent", no_consent)
     return DryRunReport(totals, {code: tuple(kept) for code, kept in examples.items()})

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
+
+#: Codes of the notes on contacts that DID get in: a value left out (``value_dropped``), a row
+#: replaced by a later one with the same address (``duplicate``). Listed with the rejections.
+NOTE_CODES: Final = frozenset({"value_dropped", "duplicate"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,11 @@ class Rejection:
     ``stage`` is ``"local"`` for rows refused before sending (``code`` ``invalid_email``,
     ``invalid_phone``, ``invalid_value``, ``no_contact``) and ``"selzy"`` for importContacts log
     entries (Selzy's own code and message). ``position`` is the record's place in the source.
+
+    A *note* (:attr:`is_note`, stage ``"local"``, a code of :data:`NOTE_CODES`) is kept with the
+    rejections but its contact got in: ``value_dropped``, imported without the values the
+    reason names; ``duplicate``, its row was replaced by a later one with the same address (the
+    reason names it; ``position`` is where that later one was met).
     """
 
     source_id: Hashable
@@ -31,3 +40,8 @@ class Rejection:
     stage: Literal["local", "selzy"]
     email: str = ""
     phone: str = ""
+
+    @property
+    def is_note(self) -> bool:
+        """Whether the contact got in all the same (a note, not a rejection)."""
+        return self.stage == "local" and self.code in NOTE_CODES

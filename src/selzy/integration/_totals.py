@@ -85,7 +85,9 @@ class RunTotals:
     - ``skipped_locally``: contacts refused before sending (a local check);
     - ``rejected``: rows Selzy's log refused;
     - ``changes``: contacts by change kind; ``skipped``: contacts not sent, by reason (the
-      local checks' codes, ``unsubscribed``, ``no_consent``).
+      local checks' codes, ``unsubscribed``, ``no_consent``);
+    - ``notes``: contacts that got in with a note, by code (``value_dropped``: without a value
+      that did not fit; ``duplicate``: rows replaced by a later one with the same address).
     """
 
     total: int = 0
@@ -100,16 +102,20 @@ class RunTotals:
     rejected: int = 0
     changes: ChangeCounts = field(default_factory=ChangeCounts)
     skipped: Mapping[str, int] = field(default_factory=dict)
+    notes: Mapping[str, int] = field(default_factory=dict)
 
     def __add__(self, other: RunTotals) -> RunTotals:
         counts = {
             f.name: getattr(self, f.name) + getattr(other, f.name)
             for f in fields(self)
-            if f.name != "skipped"
+            if f.name not in _BY_REASON
         }
-        skipped = Counter(self.skipped)
+        skipped, notes = Counter(self.skipped), Counter(self.notes)
         skipped.update(other.skipped)
-        return RunTotals(**counts, skipped=dict(sorted(skipped.items())))
+        notes.update(other.notes)
+        return RunTotals(
+            **counts, skipped=dict(sorted(skipped.items())), notes=dict(sorted(notes.items()))
+        )
 
     def skipping(self, reason: str, count: int) -> RunTotals:
         """These totals with ``count`` more contacts skipped for ``reason``."""
@@ -131,6 +137,7 @@ class RunTotals:
         }
         data["changes"] = self.changes.as_dict()
         data["skipped"] = dict(self.skipped)
+        data["notes"] = dict(self.notes)
         return data
 
     @classmethod
@@ -141,7 +148,8 @@ class RunTotals:
             name: int(value) for name, value in data.items() if name not in _NESTED
         }
         values["changes"] = ChangeCounts.from_dict(data.get("changes") or {})
-        values["skipped"] = {str(k): int(v) for k, v in (data.get("skipped") or {}).items()}
+        for name in _BY_REASON:
+            values[name] = {str(k): int(v) for k, v in (data.get(name) or {}).items()}
         return cls(**values)
 
     @classmethod
@@ -153,4 +161,5 @@ class RunTotals:
         return out
 
 
-_NESTED = ("changes", "skipped")
+_BY_REASON = ("skipped", "notes")
+_NESTED = ("changes", *_BY_REASON)
