@@ -44,10 +44,15 @@ def mapping_for(source_key: str) -> FieldMapping:
 
 
 def build_job(client: Selzy, run: ImportRun, source: ContactSource) -> ImportJob:
-    """The engine's job for the run: the mapping checked against the account's fields now."""
+    """The engine's job for the run: the mapping checked against the account's fields now, the
+    values read as the settings say (INVALID_VALUES, PHONE_COUNTRY...)."""
     selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
     return ImportJob.build(
-        mapping_for(run.source), selzy_fields, list_id=run.list_id, source_fields=source.fields()
+        mapping_for(run.source),
+        selzy_fields,
+        list_id=run.list_id,
+        source_fields=source.fields(),
+        **selzy_settings().value_options(),
     )
 
 
