@@ -240,9 +240,12 @@ def test_create_fields_creates_them_with_the_given_type(sandbox: Sandbox, tmp_pa
     types = sandbox.field_types()
     assert (types["Birthday"], types["Segment"]) == ("date", "string")
     assert "created field: Birthday (date)" in result.output
-    [rejected] = rejects(tmp_rejects(path))
-    assert (rejected["line"], rejected["code"]) == ("3", "invalid_value")
-    assert "Born -> Birthday" in rejected["reason"]
+    [noted] = rejects(tmp_rejects(path))  # the contact is in, without its birthday
+    assert (noted["line"], noted["code"]) == ("3", "value_dropped")
+    assert "Born -> Birthday" in noted["reason"]
+    assert len(sandbox.contacts()) == 2
+    assert "imported without a value: 1 (listed in" in result.output
+    assert "rejected rows" not in result.output
 
 
 def test_other_delimiters_and_encodings(sandbox: Sandbox, tmp_path: Path) -> None:
