@@ -166,7 +166,7 @@ def _account_fields(client: Selzy, list_id: int) -> list[SelzyField]:
 @click.option(
     "--rejects",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV of the rejected rows (line, email, phone, code, reason) "
+    help="CSV of the rejected and noted rows (line, email, phone, code, reason) "
     "[default: FILE with .rejects.csv, created when there are any].",
 )
 @click.option(
