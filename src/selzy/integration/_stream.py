@@ -189,17 +189,15 @@ class _Stream:
         cause: Exception | None = self.failure[1] if self.failure else self.source_error
         if cause is None:
             self._save(BatchOutcome(RunTotals()), finished=True)
-        done = (self.totals, tuple(self.rejections), self.resumed_from, cause is None)
-        outcome = ImportOutcome(*done, tuple(self.warnings))
-        if cause is not None:
-            saved = self.store is not None
-            if self.store is not None:
-                self.store.save(Checkpoint(self.position, self.totals), [])
-            at = self.position
-            raise ImportInterruptedError(
-                outcome, resume_position=at, cause=cause, saved=saved
-            ) from cause
-        return outcome
+        rejections, warnings, finished = tuple(self.rejections), tuple(self.warnings), cause is None
+        outcome = ImportOutcome(self.totals, rejections, self.resumed_from, finished, warnings)
+        if cause is None:
+            return outcome
+        if self.store is not None:
+            self.store.save(Checkpoint(self.position, self.totals), [])
+        raise ImportInterruptedError(
+            outcome, resume_position=self.position, cause=cause, saved=self.store is not None
+        ) from cause
 
     def finished_before(self) -> ImportOutcome:
         return ImportOutcome(self.totals, (), self.resumed_from, finished=True)
