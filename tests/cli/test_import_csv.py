@@ -240,9 +240,12 @@ def test_create_fields_creates_them_with_the_given_type(sandbox: Sandbox, tmp_pa
     types = sandbox.field_types()
     assert (types["Birthday"], types["Segment"]) == ("date", "string")
     assert "created field: Birthday (date)" in result.output
-    [rejected] = rejects(tmp_rejects(path))
-    assert (rejected["line"], rejected["code"]) == ("3", "invalid_value")
-    assert "Born -> Birthday" in rejected["reason"]
+    [noted] = rejects(tmp_rejects(path))  # the contact is in, without its birthday
+    assert (noted["line"], noted["code"]) == ("3", "value_dropped")
+    assert "Born -> Birthday" in noted["reason"]
+    assert len(sandbox.contacts()) == 2
+    assert "imported without a value: 1 (listed in" in result.output
+    assert "rejected rows" not in result.output
 
 
 def test_other_delimiters_and_encodings(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -361,3 +364,29 @@ def test_ctrl_c_saves_progress_and_a_rerun_continues(tmp_path: Path) -> None:
         assert len(sandbox.contacts()) == 3000 - len(BAD)
         listed = [int(r["line"]) for r in rejects(tmp_rejects(export))]
         assert listed == [line_of(i) for i in BAD]
+
+
+def test_people_sharing_a_phone_stay_apart(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A HubSpot-shaped export where phones repeat (a switchboard number, a family): each row
+    with a new email and a phone an earlier row sent would update that earlier person's contact
+    in Selzy. Every person keeps a contact of their own, and the rejects file says why a row
+    was sent without its phone."""
+    header = ["Record ID", "Email", "First Name", "Phone Number"]
+    rows = [[str(i), f"u{i}@example.com", f"Имя {i}", f"+4930555{i % 4:04d}"] for i in range(12)]
+    export = write_csv(tmp_path / "hubspot.csv", rows, header)
+    maps = ("--map", "Email=email", "--map", "First Name=Name", "--map", "Phone Number=phone")
+    result = sandbox.run(export, "--list", sandbox.list_id, *maps, "--concurrency", "3")
+    assert result.exit_code == 0, result.stderr
+    people = {c.email: c for c in sandbox.contacts()}
+    assert len(people) == 12
+    names = {f.id: f.name for f in sandbox.emulator.state.accounts[KEY].fields.values()}
+    assert all(
+        {names[k]: v for k, v in people[f"u{i}@example.com"].fields.items()} == {"Name": f"Имя {i}"}
+        for i in range(12)
+    )
+    assert sorted(c.phone for c in people.values() if c.phone) == [
+        f"+4930555{i:04d}" for i in range(4)
+    ]
+    noted = [r for r in rejects(tmp_rejects(export)) if r["code"] == "phone_shared"]
+    assert [int(r["line"]) for r in noted] == list(range(6, 14))  # rows 4..11: lines 6..13
+    assert noted[0]["reason"].startswith("phone +49305550000 belongs to line 2 (u0@example.com)")

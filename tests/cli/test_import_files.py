@@ -60,6 +60,58 @@ def test_unreadable_headers_are_explained(tmp_path: Path, content: bytes, messag
         CsvSource(path)
 
 
+def test_bytes_of_another_encoding_stop_the_reading_at_their_row(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    rows = "".join(f"u{i}@example.com,Имя {i}\n" for i in range(5000))
+    path.write_bytes(f"Email,Name\n{rows}".encode() + "z@example.com,Юля\n".encode("cp1251"))
+    with CsvSource(path) as source:
+        read = []
+        with pytest.raises(SourceFileError, match="line 5002 is not valid utf-8-sig"):
+            read.extend(source.records())
+        assert len(read) == 5000  # every row before it, though it sat in the same chunk
+
+
+def test_skip_reads_the_first_rows_and_digests_them_whatever_the_encoding(tmp_path: Path) -> None:
+    text = "Email;Name\nann@example.com;Ann\n\nbob@example.com;Bob\nюля@example.com;Юля\n"
+    utf8, cp1251 = tmp_path / "a.csv", tmp_path / "b.csv"
+    utf8.write_bytes(text.encode("utf-8-sig"))
+    cp1251.write_bytes(text.encode("cp1251"))
+    with (
+        CsvSource(utf8, delimiter=";") as a,
+        CsvSource(cp1251, delimiter=";", encoding="cp1251") as b,
+    ):
+        assert a.skip(3) == b.skip(3)
+        assert [r.id for r in a.records(3)] == []
+    with CsvSource(utf8, delimiter=";") as a:
+        two = a.skip(2)
+        assert [(r.id, r.values["Name"]) for r in a.records(2)] == [(5, "Юля")]
+    with CsvSource(utf8, delimiter=";") as a:
+        assert a.skip(3) != two
+    with CsvSource(utf8, delimiter=";") as a, pytest.raises(SourceFileError, match="fewer than 4"):
+        a.skip(4)
+
+
+def test_a_checkpoint_left_at_an_unreadable_line_takes_the_fixed_file(tmp_path: Path) -> None:
+    path = tmp_path / "cp.json"
+    identity = {"file": "10:aa", "list": 3, "mapping": {"E": "email"}, "encoding": "utf-8-sig"}
+    store = JsonCheckpointStore(path, identity)
+    store.extra = {"prefix": {"rows": 7, "digest": "d"}}
+    store.save(Checkpoint(7), [])
+    fixed = JsonCheckpointStore(path, {**identity, "file": "12:bb", "encoding": "cp1251"})
+    assert fixed.load() == Checkpoint(7)
+    assert fixed.prefix == (7, "d")
+    assert "prefix" not in fixed.extra  # once resumed, the next save is this file's
+    with pytest.raises(CheckpointFileError, match="different file, list"):
+        JsonCheckpointStore(path, {**identity, "file": "12:bb", "list": 4}).load()
+    store.extra = {"prefix": {"rows": 5, "digest": "d"}}  # not where the checkpoint is
+    store.save(Checkpoint(7), [])
+    with pytest.raises(CheckpointFileError, match="different file"):
+        JsonCheckpointStore(path, {**identity, "file": "12:bb"}).load()
+    same = JsonCheckpointStore(path, identity)
+    assert same.load() == Checkpoint(7)
+    assert same.prefix is None
+
+
 def test_checkpoint_file_round_trip_and_atomic_replace(tmp_path: Path) -> None:
     path = tmp_path / "cp.json"
     store = JsonCheckpointStore(path, {"file": "1:abc", "list": 3})

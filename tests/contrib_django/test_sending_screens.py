@@ -809,6 +809,62 @@ def test_import_lists_totals_and_every_rejected_row(
     assert status["totals"]["total"] == run.summary.total
 
 
+def sync_crm_export(web: Client, **settings: Any) -> tuple[ImportRun, str]:
+    """Leads as a CRM holds them (national phones, a malformed one, two sharing an email),
+    synced with the phone mapped and the ``SELZY`` settings given."""
+    from tests.contrib_django.crm.models import Lead
+
+    Lead.objects.bulk_create(
+        [
+            Lead(email="ivan@crm.example", name="Иван 🎉", phone="8 (912) 345-67-89"),
+            Lead(email="olga@crm.example", name="Ольга", phone="12"),
+            Lead(email="", name="Пётр", phone="12"),
+            Lead(email="dup@crm.example", name="Old", phone="8 912"),
+            Lead(email="dup@crm.example", name="New", phone=""),
+        ]
+    )
+    MappedField.objects.create(
+        source="leads", source_field="phone", selzy_field="phone", selzy_type="string"
+    )
+    with override_settings(SELZY={**SELZY, **settings}):
+        response = web.post(url("selzy_import_new"))
+        page = text(web.get(response["Location"]))
+    return ImportRun.objects.get(), page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_value_costs_the_value_and_the_page_lists_it_as_imported_with_a_note(
+    web: Client, ready: Connection, emulator: Emulator
+) -> None:
+    run, page = sync_crm_export(web, PHONE_COUNTRY="RU")
+    contacts = {c["email"]: c for c in remote(emulator)["contacts"] if c["email"]}
+    assert contacts["ivan@crm.example"]["phone"] == "+79123456789"
+    assert set(contacts) == {"ivan@crm.example", "olga@crm.example", "dup@crm.example"}
+    rows = {r.source_id: r for r in run.rejections.all()}
+    from tests.contrib_django.crm.models import Lead
+
+    leads = {lead.name: str(lead.pk) for lead in Lead.objects.all()}
+    assert set(rows) == {leads["Ольга"], leads["Пётр"], leads["Old"]}
+    assert (rows[leads["Ольга"]].code, rows[leads["Ольга"]].stage) == ("value_dropped", "local")
+    assert rows[leads["Пётр"]].code == "invalid_phone"  # the only address: the lead is refused
+    old = rows[leads["Old"]]  # two notes for one record: one row, both reasons
+    assert old.code == "value_dropped,duplicate"
+    assert f"replaced by record {leads['New']}, which has the same email" in old.reason
+    assert run.summary.notes == {"duplicate": 1, "value_dropped": 2}
+    assert run.summary.skipped == {"invalid_phone": 1}
+    assert page.count("imported, with a note") == 2
+    assert "Imported without a value that did not fit its field" in page
+    assert "Replaced by a later record with the same address" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_strict_values_refuse_the_contact(web: Client, ready: Connection) -> None:
+    run, page = sync_crm_export(web, INVALID_VALUES="reject")
+    codes = sorted(run.rejections.values_list("code", flat=True))
+    assert codes == ["invalid_phone"] * 4  # no country: 8 (912)... is refused too
+    assert "imported, with a note" not in page
+
+
 @pytest.mark.django_db
 def test_rejected_rows_are_paginated_100_a_page(web: Client, ready: Connection) -> None:
     run = ImportRun.objects.create(

@@ -661,9 +661,9 @@ def test_a_phone_two_records_share_is_sent_once_and_people_stay_apart(
         None,
     )
     (note,) = outcome.rejections
-    assert (note.source_id, note.code, note.sent) == (2, "phone_shared", True)
+    assert (note.source_id, note.code, note.is_note) == (2, "phone_shared", True)
     assert "record 1 (ann@example.com)" in note.reason
-    assert outcome.totals.dropped == {"phone_shared": 1}
+    assert outcome.totals.notes == {"phone_shared": 1}
     assert outcome.totals.skipped == {}
     assert outcome.totals.changes.new == 3
 
@@ -688,9 +688,9 @@ def test_a_record_whose_only_address_is_someone_elses_phone_is_held_back(
     }
     outcome = ledger.sync(client, job, records)
     (held,) = outcome.rejections
-    assert (held.source_id, held.code, held.sent) == (2, "phone_shared", False)
+    assert (held.source_id, held.code, held.is_note) == (2, "phone_taken", False)
     assert "held back" in held.reason
-    assert outcome.totals.skipped == {"phone_shared": 1}
+    assert outcome.totals.skipped == {"phone_taken": 1}
     assert outcome.totals.changes == ChangeCounts(new=1, invalid=1)
     (only,) = emulator.state_dump()["accounts"][0]["contacts"]
     assert only["fields"]["Name"] == "Ann"
@@ -704,5 +704,5 @@ def test_the_dry_run_counts_shared_phones_as_the_run_does(client: Selzy) -> None
     ledger = Ledger()
     report = dry_run(job, iter(ledger.contacts(records)), store=ledger)
     outcome = ledger.sync(client, job, records)
-    assert report.totals.dropped == outcome.totals.dropped == {"phone_shared": 6}
+    assert report.totals.notes == outcome.totals.notes == {"phone_shared": 6}
     assert [r.source_id for r in report.examples["phone_shared"]] == [3, 4, 5]

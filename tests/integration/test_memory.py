@@ -5,8 +5,9 @@ tracemalloc makes every allocation several times slower, so this is the suite's 
 the stream code is the same for both flavours, and without the sync client's worker thread
 handing the GIL back and forth it is a third faster. Three bounds, each of which a stream that
 held on to its records would break: the peak traced memory, the memory held once the run is
-under way (it must not grow with the records done), and how far the source is read ahead of
-the last checkpoint (at most the calls in flight).
+under way (it must not grow with the records done, beyond the one thing a stream keeps per
+address: the fingerprint table that applies the duplicate rule across calls), and how far the
+source is read ahead of the last checkpoint (at most the calls in flight).
 """
 
 from __future__ import annotations
@@ -35,10 +36,14 @@ from ._fake import FakeSelzy
 RECORDS = 60_000
 CONCURRENCY = 2
 PEAK_BYTES = 8 * 1024 * 1024
+#: The duplicate rule's table: 16 bytes a slot (a fingerprint and an id), and at most three
+#: slots an address (it doubles when two thirds full). Every record here has its own address.
+TABLE_BYTES = 16 * 3 * RECORDS
 #: How much the memory in use may grow from the first checkpoints to the last (about 90 calls
-#: later): the rejections kept (two in 1,000 records) and the fake's notes of each call, not a
-#: trace of every record done (8 bytes a record would be over 400 KB).
-GROWTH_BYTES = 256 * 1024
+#: later): that table, the rejections kept (two in 1,000 records) and the fake's notes of each
+#: call, not a trace of every record done (a Python set of the addresses would take over 4 MB,
+#: the records themselves tens of MB).
+GROWTH_BYTES = 256 * 1024 + TABLE_BYTES
 #: Records read but not yet checkpointed: the calls in flight, the one being filled, and the
 #: local rejects riding along with them (one in 1,000).
 READ_AHEAD = 500 * (CONCURRENCY + 1) + 10

@@ -56,7 +56,8 @@ async def job_for_async(client: AsyncSelzy, mapping: FieldMapping = MAPPING) -> 
 
 def lead(i: int) -> SourceRecord:
     """Lead i: every 50th has a malformed email, every 97th is a role address (Selzy refuses
-    it), every 201st has an impossible birthday, every 300th no email at all."""
+    it), every 201st has an impossible birthday (imported without it, with a note), every 300th
+    no email at all."""
     email: str | None = f"Lead{i}@Example.com"
     if i % 50 == 7:
         email = f"lead{i}-at-example.com"
@@ -82,8 +83,13 @@ def expected_rejections(n: int = N) -> list[tuple[str, str, str]]:
         elif i % 300 == 299:
             out.append((f"lead-{i}", "no_contact", "local"))
         elif i % 201 == 100:
-            out.append((f"lead-{i}", "invalid_value", "local"))
+            out.append((f"lead-{i}", "value_dropped", "local"))
     return out
+
+
+def refused_locally(n: int = N) -> list[tuple[str, str, str]]:
+    """The rejections of records never sent (the notes' contacts are sent)."""
+    return [r for r in expected_rejections(n) if r[2] == "local" and r[1] != "value_dropped"]
 
 
 def summary(rejections: Sequence[Rejection]) -> list[tuple[str, str, str]]:
@@ -94,15 +100,16 @@ def summary(rejections: Sequence[Rejection]) -> list[tuple[str, str, str]]:
 def call_ends(n: int = N, batch: int = 500) -> list[int]:
     """Where each call's records end: a call takes ``batch`` sendable records and the local
     rejects up to the next sendable one."""
-    local = {int(sid[5:]) for sid, _, stage in expected_rejections(n) if stage == "local"}
+    local = {int(sid[5:]) for sid, _, _ in refused_locally(n)}
     sendable = [i for i in range(n) if i not in local]
     return [sendable[k] for k in range(batch, len(sendable), batch)] + [n]
 
 
 def clean_totals(n: int = N, batch: int = 500) -> RunTotals:
     expected = expected_rejections(n)
-    local = Counter(code for _, code, stage in expected if stage == "local")
-    remote = len(expected) - local.total()
+    local = Counter(code for _, code, _ in refused_locally(n))
+    notes = Counter(code for _, code, _ in expected if code == "value_dropped")
+    remote = len(expected) - local.total() - notes.total()
     sent = n - local.total()
     return RunTotals(
         total=n,
@@ -115,6 +122,7 @@ def clean_totals(n: int = N, batch: int = 500) -> RunTotals:
         rejected=remote,
         changes=ChangeCounts(new=sent, invalid=local.total()),
         skipped=dict(sorted(local.items())),
+        notes=dict(notes),
     )
 
 
@@ -177,9 +185,15 @@ def test_end_to_end_rejections_carry_source_ids_across_batches() -> None:
     bad = next(r for r in outcome.rejections if r.code == "invalid_email")
     assert (bad.source_id, bad.email, bad.position) == ("lead-7", "lead7-at-example.com", 7)
     assert bad.reason == "invalid email: 'lead7-at-example.com' has no @"
-    dated = next(r for r in outcome.rejections if r.code == "invalid_value")
-    assert dated.reason == "born -> Birthday: '31.02.1990' is not a real date"
+    dated = next(r for r in outcome.rejections if r.code == "value_dropped")
+    assert dated.reason == (
+        "born -> Birthday: '31.02.1990' is not a real date "
+        "(sent empty; the rest of the row was imported)"
+    )
     assert dated.email == "Lead100@example.com"
+    assert {"email": "Lead100@example.com", "Name": "Lead 100", "Birthday": ""} in [
+        {k: row[k] for k in ("email", "Name", "Birthday")} for row in server.received
+    ]
 
     assert server.calls == ["getFields"] + ["importContacts"] * 3
     assert set(server.field_names_seen) == {("email", "Name", "Birthday", "email_list_ids")}
@@ -239,7 +253,7 @@ def test_email_and_phone_and_tags() -> None:
         SourceRecord(2, {"mail": "", "tel": "+4915112345679", "groups": "b, c"}),
         SourceRecord(3, {"mail": "c@example.com", "tel": "0151", "groups": None}),
     ]
-    job = ImportJob.build(mapping, [], list_id=9, overwrite_tags=True)
+    job = ImportJob.build(mapping, [], list_id=9, overwrite_tags=True, invalid_values="reject")
     outcome = import_records(server.client(), job, records)
     assert server.calls == ["importContacts"]  # the engine reads nothing by itself
     assert server.field_names_seen == [("email", "phone", "tags", "email_list_ids")]
@@ -261,19 +275,27 @@ def test_email_and_phone_and_tags() -> None:
     ]
 
 
-def test_invalid_values_can_be_sent_blank_but_never_a_bad_email() -> None:
+def test_bad_values_are_dropped_with_a_note_but_never_a_bad_email() -> None:
     server = FakeSelzy(fields=list(FIELDS))
     mapping = FieldMapping({"mail": "email", "tel": "phone", "born": "Birthday"})
     records = [
         SourceRecord(1, {"mail": "a@example.com", "tel": "12", "born": "someday"}),
         SourceRecord(2, {"mail": "broken", "tel": "+4915112345678", "born": "01.01.2000"}),
+        SourceRecord(3, {"mail": "", "tel": "12", "born": "01.01.2000"}),
     ]
     client = server.client()
-    outcome = import_records(client, job_for(client, mapping, invalid_values="blank"), records)
+    outcome = import_records(client, job_for(client, mapping), records)
     assert server.received == [
         {"email": "a@example.com", "phone": "", "Birthday": "", "email_list_ids": "7"}
     ]
-    assert [(r.source_id, r.code) for r in outcome.rejections] == [(2, "invalid_email")]
+    assert [(r.source_id, r.code) for r in outcome.rejections] == [
+        (1, "value_dropped"),
+        (2, "invalid_email"),
+        (3, "invalid_phone"),  # the only address: the row cannot go without it
+    ]
+    assert outcome.totals.notes == {"value_dropped": 1}
+    assert outcome.totals.skipped == {"invalid_email": 1, "invalid_phone": 1}
+    assert (outcome.totals.total, outcome.totals.sent, outcome.totals.skipped_locally) == (3, 1, 2)
 
 
 def test_a_bad_mapping_sends_nothing() -> None:
@@ -382,21 +404,35 @@ def test_interrupted_without_a_store_says_so() -> None:
     assert caught.value.resume_position == 0
 
 
-def test_an_error_of_the_source_propagates_and_the_checkpoint_stays_valid() -> None:
+def test_an_error_of_the_source_still_sends_what_was_read_and_checkpoints_it() -> None:
     server = FakeSelzy(fields=list(FIELDS))
     store = RecordingStore()
+    broken_at = call_ends()[0] + 10
 
     def broken() -> Iterator[SourceRecord]:
         for i in range(N):
-            if i == call_ends()[0] + 10:
+            if i == broken_at:
                 raise RuntimeError("the database went away")
             yield lead(i)
 
     client = server.client()
-    with pytest.raises(RuntimeError, match="database went away"):
+    with pytest.raises(ImportInterruptedError, match="database went away") as caught:
         import_records(client, job_for(client), broken(), store=store)
-    assert store.history == [(call_ends()[0], store.history[0][1], False)]
-    assert summary(store.rejections) == expected_rejections(call_ends()[0])
+    assert isinstance(caught.value.cause, RuntimeError)
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert caught.value.resume_position == broken_at
+    assert not caught.value.outcome.finished
+    # The 10 records read after the first call's went in a call of their own.
+    assert [position for position, *_ in store.history] == [call_ends()[0], broken_at, broken_at]
+    assert store.checkpoint == Checkpoint(broken_at, clean_totals(broken_at, 500))
+    assert summary(store.rejections) == expected_rejections(broken_at)
+    assert len({row["email"] for row in server.received}) == len(server.received)
+
+    resumed = import_records(client, job_for(client), leads(), store=store)
+    assert resumed.resumed_from == broken_at
+    assert summary(store.rejections) == expected_rejections()
+    assert store.checkpoint is not None
+    assert store.checkpoint.totals.total == N
 
 
 def test_progress_reports_done_total_and_rate() -> None:

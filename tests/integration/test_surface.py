@@ -25,7 +25,9 @@ SURFACE = {
     # values and the job
     "ImportJob", "InvalidValues", "Rejection", "SourceRecord", "convert_value",
     "normalise_email", "normalise_phone", "normalise_tags", "to_bool", "to_date", "to_number",
-    "to_string", "to_text",
+    "to_string", "to_text", "NOTE_CODES",
+    # how exports write values
+    "DateFormat", "PHONE_COUNTRIES", "YEARLESS_YEAR", "converters",
     # changes, calls and batches
     "CHANGE_KINDS", "BatchOutcome", "Change", "ChangeKind", "Contact", "NoStates", "SentState",
     "StateStore", "classify", "plan_calls", "row_hash", "send_changes", "send_changes_async",

@@ -5,6 +5,11 @@ The file is replaced whole on every save (written next to it, flushed to disk, t
 one, never half of each. It also remembers which import it belongs to (``identity``: the input
 file's fingerprint, the list, the mapping): resuming another import from it would skip rows that
 were never sent.
+
+One exception: a run that stopped at a line it could not read leaves a ``prefix`` (how many
+rows it did, and a digest of them). That checkpoint also resumes a changed file or encoding, the
+fixed file, once the command has checked that the file still starts with those very rows
+(:attr:`JsonCheckpointStore.prefix`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any
 from selzy.integration import Checkpoint, Rejection, RunTotals
 
 FORMAT = "selzy-import-checkpoint/1"
+#: What may differ when a checkpoint with a ``prefix`` resumes: the fixed file, its encoding.
+FIXABLE = frozenset({"file", "encoding"})
 
 
 class CheckpointFileError(Exception):
@@ -40,6 +47,9 @@ class JsonCheckpointStore:
         #: Saved with every checkpoint (JSON-friendly values only).
         self.extra: dict[str, Any] = {}
         self.rejections = 0
+        #: ``(rows, digest)`` the file must start with when another file (or encoding) resumes
+        #: the checkpoint a run left at an unreadable line; None otherwise.
+        self.prefix: tuple[int, str] | None = None
 
     def load(self) -> Checkpoint | None:
         """The saved checkpoint, or None when the file does not exist yet."""
@@ -63,14 +73,19 @@ class JsonCheckpointStore:
             raise CheckpointFileError(
                 f"{self.path} is not a usable checkpoint ({exc}); delete it to start over"
             ) from None
+        extra = dict(data.get("extra") or {})
+        prefix = extra.pop("prefix", None)
         if identity != self.identity:
             keys = {*self.identity, *identity}
             changed = sorted(k for k in keys if identity.get(k) != self.identity.get(k))
-            raise CheckpointFileError(
-                f"{self.path} belongs to another import (different {', '.join(changed)}); "
-                "use another --checkpoint, or delete it to start over"
-            )
-        self.extra = dict(data.get("extra") or {})
+            if set(changed) <= FIXABLE and _covers(prefix, checkpoint.position):
+                self.prefix = (int(prefix["rows"]), str(prefix["digest"]))
+            else:
+                raise CheckpointFileError(
+                    f"{self.path} belongs to another import (different {', '.join(changed)}); "
+                    "use another --checkpoint, or delete it to start over"
+                )
+        self.extra = extra
         self.rejections = int(data.get("rejections", 0))
         return checkpoint
 
@@ -87,6 +102,11 @@ class JsonCheckpointStore:
             "extra": self.extra,
         }
         write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _covers(prefix: Any, position: int) -> bool:
+    """Whether ``prefix`` (saved at an unreadable line) describes the rows the checkpoint did."""
+    return isinstance(prefix, dict) and prefix.get("rows") == position and "digest" in prefix
 
 
 def write_atomically(path: Path, text: str) -> None:

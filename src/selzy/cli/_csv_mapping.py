@@ -70,6 +70,15 @@ class ResolvedMapping:
         return tuple(SelzyField(f.name, f.type) for f in self.plan.new_fields)
 
 
+#: Delimiters a header found as one column may hold, and how --delimiter names them.
+_DELIMITERS = {
+    ";": ("semicolons", '";"'),
+    "\t": ("tabs", "tab"),
+    ",": ("commas", '","'),
+    "|": ("pipes", '"|"'),
+}
+
+
 def check_columns(options: Sequence[MapOption], header: Sequence[str]) -> None:
     """Every mapped column is in the file's header, and mapped once."""
     columns = set(header)
@@ -78,6 +87,11 @@ def check_columns(options: Sequence[MapOption], header: Sequence[str]) -> None:
         if option.column not in columns:
             close = [c for c in header if c.casefold() == option.column.casefold()]
             hint = f"did you mean {close[0]!r}?" if close else f"columns: {', '.join(header)}"
+            held = [names for sep, names in _DELIMITERS.items() if sep in header[0]]
+            if len(header) == 1 and held:
+                # A Russian or German Excel saves "CSV" with semicolons: one column was found.
+                what, name = held[0]
+                hint = f"one column found, the header holds {what}: try --delimiter {name}"
             raise MappingOptionError(f"--map: the file has no column {option.column!r} ({hint})")
         if option.column in seen:
             raise MappingOptionError(f"--map: the column {option.column!r} is mapped twice")

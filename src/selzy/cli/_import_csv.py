@@ -12,11 +12,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from selzy.client import ClientValidationError, InvalidAPIKeyError, Selzy, SelzyError
 from selzy.integration import (
+    PHONE_COUNTRIES,
+    DateFormat,
     FieldPlanError,
     ImportInterruptedError,
     ImportJob,
@@ -34,6 +37,7 @@ from ._csv_source import CsvSource, SourceFileError, check_encoding
 from ._import_report import print_dry_run, print_summary
 from ._progress import Progress
 from ._rejects import RejectsFile, RejectsStore
+from ._resume import identity_of, open_checkpoints, save_at_unreadable, unreadable
 
 
 class Failure(click.ClickException):
@@ -98,6 +102,29 @@ def _delimiter(value: str) -> str:
     return value
 
 
+def _values(
+    strict: bool, decimal_comma: bool, date_format: str | None, phone_country: str | None
+) -> dict[str, Any]:
+    """The job's options reading the file's values, checked before anything is sent."""
+    if date_format is not None:
+        try:
+            date_format = DateFormat.parse(date_format).pattern
+        except ValueError as exc:
+            raise Failure(f"--date-format: {exc}") from None
+    if phone_country is not None:
+        phone_country = phone_country.strip().upper()
+        if phone_country not in PHONE_COUNTRIES:
+            known = ", ".join(PHONE_COUNTRIES)
+            raise Failure(f"--phone-country {phone_country!r}: use one of {known}")
+    return {
+        "invalid_values": "reject" if strict else "drop",
+        "decimal_comma": decimal_comma,
+        "date_format": date_format,
+        "phone_country": phone_country,
+        "id_name": "line",
+    }
+
+
 def _account_fields(client: Selzy, list_id: int) -> list[SelzyField]:
     """The account's user fields, after checking that the list exists (read-only calls)."""
     if all(item.id != list_id for item in client.get_lists()):
@@ -139,8 +166,25 @@ def _account_fields(client: Selzy, list_id: int) -> list[SelzyField]:
 @click.option(
     "--rejects",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV of the rejected rows (line, email, phone, code, reason) "
+    help="CSV of the rejected and noted rows (line, email, phone, code, reason) "
     "[default: FILE with .rejects.csv, created when there are any].",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="A value that does not fit its field rejects the whole row (by default the value is "
+    "left out, the row imported and noted in the rejects file).",
+)
+@click.option("--decimal-comma", is_flag=True, help="Numbers are written 1 234,56 or 1.234,56.")
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    help="Order of dates with slashes or without a year: MM/DD/YYYY, DD/MM/YYYY, MM/DD...",
+)
+@click.option(
+    "--phone-country",
+    metavar="CC",
+    help="Country of phones written without + (RU: 8 912 345-67-89 is +79123456789).",
 )
 @click.option("--dry-run", is_flag=True, help="Count what would be sent and skipped; send nothing.")
 @connection_options
@@ -154,6 +198,10 @@ def import_command(
     concurrency: int,
     checkpoint: Path | None,
     rejects: Path | None,
+    strict: bool,
+    decimal_comma: bool,
+    date_format: str | None,
+    phone_country: str | None,
     dry_run: bool,
     api_key: str | None,
     platform: str,
@@ -168,14 +216,16 @@ def import_command(
     selzy import crm.csv --list 3 --map E-mail=email --map Born=Birthday:date \\
         --create-fields --checkpoint crm.checkpoint.json
 
-    Rows are read one at a time and sent 500 a call. Rows with a bad email or value are
-    skipped and listed in the rejects file with their line and reason. Existing contacts are
-    updated; statuses are never sent, so an unsubscribed contact stays unsubscribed.
+    Rows are read one at a time and sent 500 a call. Rows with a bad email are skipped, values
+    that do not fit their field left out (--strict: the row skipped); both are listed in the
+    rejects file with their line and reason. Existing contacts are updated; statuses are never
+    sent, so an unsubscribed contact stays unsubscribed.
     """
     with _failures(checkpoint):
         options = [MapOption.parse(m) for m in maps]
         if not options:
             raise Failure("give the columns to import: --map COLUMN=email (or phone), ...")
+        values = _values(strict, decimal_comma, date_format, phone_country)
         try:
             check_encoding(encoding)
         except LookupError:
@@ -192,22 +242,30 @@ def import_command(
             fields = _account_fields(client, list_id)
             resolved = resolve(options, fields, create_fields=create_fields)
             if dry_run:
-                job = _job(resolved, (*fields, *resolved.planned_fields), list_id)
+                job = _job(resolved, (*fields, *resolved.planned_fields), list_id, values)
                 print_dry_run(job, source.records(), planned=resolved.plan.new_fields)
                 return
+            identity = identity_of(source, resolved, list_id)
+            # Before anything changes in Selzy: a checkpoint of another import stops the run.
+            checkpoints = open_checkpoints(checkpoint, identity, source)
             if resolved.plan.new_fields:
                 ensure_fields(client, resolved.plan)
                 fields = [SelzyField.from_api(f) for f in client.get_fields()]
             rejects_file = RejectsFile(rejects or file.with_suffix(".rejects.csv"))
-            outcome = _run(
-                client,
-                source,
-                resolved,
-                _job(resolved, fields, list_id),
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                rejects=rejects_file,
-            )
+            job = _job(resolved, fields, list_id, values)
+            try:
+                outcome = _run(
+                    client, source, job, checkpoints, concurrency=concurrency, rejects=rejects_file
+                )
+            except ImportInterruptedError as exc:
+                if not isinstance(exc.cause, SourceFileError):
+                    raise
+                store = checkpoints or JsonCheckpointStore(
+                    file.with_suffix(".checkpoint.json"), identity
+                )
+                saved = save_at_unreadable(exc, source, store, rejects_file)
+                message = unreadable(exc, store.path if saved else None, given=bool(checkpoint))
+                raise Failure(message) from None
         print_summary(
             outcome,
             rejected=rejects_file.rows,
@@ -216,35 +274,28 @@ def import_command(
         )
 
 
-def _job(resolved: ResolvedMapping, fields: Sequence[SelzyField], list_id: int) -> ImportJob:
+def _job(
+    resolved: ResolvedMapping,
+    fields: Sequence[SelzyField],
+    list_id: int,
+    values: dict[str, Any],
+) -> ImportJob:
     return ImportJob.build(
-        resolved.mapping, fields, list_id=list_id, source_fields=resolved.source_fields
+        resolved.mapping, fields, list_id=list_id, source_fields=resolved.source_fields, **values
     )
 
 
 def _run(
     client: Selzy,
     source: CsvSource,
-    resolved: ResolvedMapping,
     job: ImportJob,
+    checkpoints: JsonCheckpointStore | None,
     *,
     concurrency: int,
-    checkpoint: Path | None,
     rejects: RejectsFile,
 ) -> ImportOutcome:
-    """The engine's run over the file, resumed from ``checkpoint`` when it holds one."""
-    checkpoints = None
-    start = None
-    if checkpoint is not None:
-        identity = {
-            "file": source.fingerprint(),
-            "list": job.list_id,
-            "mapping": resolved.mapping.to_dict(),
-            "delimiter": source.delimiter,
-            "encoding": source.encoding,
-        }
-        checkpoints = JsonCheckpointStore(checkpoint, identity)
-        start = checkpoints.load()
+    """The engine's run over the file, resumed from the checkpoint when there is one."""
+    start = checkpoints.load() if checkpoints is not None else None
     state = checkpoints.extra.get("rejects") if checkpoints is not None else None
     if start is None or not state or not rejects.resume(state):
         if state and state.get("rows"):

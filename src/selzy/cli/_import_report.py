@@ -15,11 +15,18 @@ from selzy.integration import (
     dry_run,
 )
 
+#: How the notes on rows that got in read (the rejects file lists them with these codes).
+NOTES = {
+    "value_dropped": "imported without a value",
+    "duplicate": "replaced by a later row",
+}
+
 
 def print_summary(
     outcome: ImportOutcome, *, rejected: int, rejects_path: str | None, created: Iterable[NewField]
 ) -> None:
-    """The totals of the whole import (resumed runs included) on standard output."""
+    """The totals of the whole import (resumed runs included) on standard output. ``rejected``
+    counts the rejects file's rows, the notes on rows that got in included."""
     totals = outcome.totals
     for new in created:
         click.echo(f"created field: {new.name} ({new.type})")
@@ -38,8 +45,11 @@ def print_summary(
     )
     for label, value in lines:
         click.echo(f"{label}: {value:,}")
-    if rejected:
-        click.echo(f"rejected rows: {rejected:,} (listed in {rejects_path})")
+    noted = sum(totals.notes.values())
+    if rejected > noted:
+        click.echo(f"rejected rows: {rejected - noted:,} (listed in {rejects_path})")
+    for code, count in totals.notes.items():
+        click.echo(f"{NOTES.get(code, code)}: {count:,} (listed in {rejects_path} as {code})")
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -58,8 +68,10 @@ def print_dry_run(
     click.echo(f"total: {totals.total:,}")
     click.echo(f"would send: {totals.sent:,} in {totals.batches:,} importContacts calls")
     click.echo(f"would skip locally: {totals.skipped_locally:,}")
-    # Most frequent first; a tie in the order the reasons were first met.
-    for code in sorted(report.examples, key=lambda code: -totals.skipped[code]):
-        click.echo(f"  {code}: {totals.skipped[code]:,}")
+    counts = {**totals.skipped, **totals.notes}
+    # Skipped rows, then rows noted; most frequent first, a tie in the order first met.
+    for code in sorted(report.examples, key=lambda code: (code in totals.notes, -counts[code])):
+        kept = " (imported all the same, with a note)" if code in totals.notes else ""
+        click.echo(f"  {code}: {counts[code]:,}{kept}")
         for example in report.examples[code]:
             click.echo(f"    line {example.source_id}: {example.reason}")

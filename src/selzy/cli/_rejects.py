@@ -1,4 +1,5 @@
-"""The rejects file (every row that did not get into Selzy, and why) and the store that feeds it.
+"""The rejects file (every row that did not get into Selzy, and why, and the rows that got in
+with a note: a value left out, a row replaced by a later one) and the store that feeds it.
 
 The file is created at the first rejected row only, so a clean import leaves none behind. It is
 written in step with the checkpoint: rejections first, then the checkpoint that records the

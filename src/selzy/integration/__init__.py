@@ -33,8 +33,8 @@ from ._changes import CHANGE_KINDS, Change, ChangeKind, SentState, classify, row
 from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome, InMemoryCheckpointStore
 from ._convert import (
     convert_value,
+    converters,
     normalise_email,
-    normalise_phone,
     normalise_tags,
     to_bool,
     to_date,
@@ -42,6 +42,7 @@ from ._convert import (
     to_string,
     to_text,
 )
+from ._dates import YEARLESS_YEAR, DateFormat
 from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
@@ -75,8 +76,9 @@ from ._mapping import (
 )
 from ._names import selzy_field_name
 from ._outcome import BatchOutcome
+from ._phones import PHONE_COUNTRIES, normalise_phone
 from ._plan import FieldPlan, NewField, ensure_fields, ensure_fields_async, plan_fields
-from ._records import Rejection, SourceRecord
+from ._records import NOTE_CODES, Rejection, SourceRecord
 from ._send import (
     Contact,
     NoStates,
@@ -94,9 +96,12 @@ __all__ = [
     "CHANGE_KINDS",
     "CLOCK_SLACK",
     "COMPATIBLE",
+    "NOTE_CODES",
+    "PHONE_COUNTRIES",
     "SELZY_TYPES",
     "STATS_COUNTERS",
     "SYSTEM_TARGETS",
+    "YEARLESS_YEAR",
     "BatchOutcome",
     "Change",
     "ChangeCounts",
@@ -104,6 +109,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointStore",
     "Contact",
+    "DateFormat",
     "DryRunReport",
     "FieldLimitError",
     "FieldMapping",
@@ -140,6 +146,7 @@ __all__ = [
     "classify",
     "compatible_targets",
     "convert_value",
+    "converters",
     "dry_run",
     "ensure_fields",
     "ensure_fields_async",

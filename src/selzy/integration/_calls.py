@@ -17,9 +17,10 @@ back. Deleting them from the account instead is the job's ``removal="delete"``.
 
 Rows of the main call: deletions first (a moved contact's old address, so its phone is free
 before the new address is inserted with it), then upserts. Two contacts of the source sharing an
-address make one row (the later one's values: Selzy holds one contact per address anyway); taking
-out an address another change of the same call upserts is dropped, since Selzy refuses a call
-naming an address twice and the contact must live on.
+address make one row: the later one wins (Selzy holds one contact per address anyway), and the
+earlier one gets a ``duplicate`` note naming it, once the row is accepted. :func:`import_records`
+keeps the same rule across calls. Taking out an address another change of the same call upserts
+is dropped, since Selzy refuses a call naming an address twice and the contact must live on.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def _upserts(change: Change) -> bool:
     return change.state is not None and change.kind in ("new", "update", "move")
 
 
-def _upsert_key(job: ImportJob, change: Change) -> tuple[str, str]:
+def upsert_key(job: ImportJob, change: Change) -> tuple[str, str]:
+    """The address an upsert is known by in Selzy, lower-cased: ``("email", ...)`` or phone."""
     state = change.state
     assert state is not None
     if state.email and "email" in job.field_names:
@@ -113,6 +115,16 @@ class _Exclusion:
         ]
 
 
+def duplicate_note(job: ImportJob, later: Change, earlier_id: Hashable, position: int) -> Rejection:
+    """The note of the row ``earlier_id`` replaced by ``later``, a row with the same address;
+    ``position`` is the earlier row's, or where the later one was met."""
+    column = upsert_key(job, later)[0]
+    state = later.state
+    assert state is not None
+    reason = f"replaced by {job.id_name} {later.source_id}, which has the same {column}"
+    return Rejection(earlier_id, position, "duplicate", reason, "local", state.email, state.phone)
+
+
 class ImportCall:
     """The calls for one group of changes: their rows, which changes own each row, then Selzy's
     answers. Usually one importContacts call; a second, the exclusion call, when contacts leave.
@@ -123,7 +135,7 @@ class ImportCall:
     ) -> None:
         self.job = job
         self.changes = changes
-        upserted = {_upsert_key(job, c) for c in changes if _upserts(c)}
+        upserted = {upsert_key(job, c) for c in changes if _upserts(c)}
         kept = {address.lower() for address in keep_addresses}
 
         def takes_out(change: Change) -> bool:
@@ -144,6 +156,7 @@ class ImportCall:
         self.delete_row: dict[int, int] = {}  # id(change) -> its delete row
         self.upsert_row: dict[int, int] = {}
         self.exclusion = _Exclusion(job.list_id)
+        self.replaced: dict[int, list[Rejection]] = {}  # id(change) -> the rows it replaced
         width = len(job.field_names)
         by_key: dict[tuple[str, str], int] = {}
         for change in changes:
@@ -161,16 +174,21 @@ class ImportCall:
                 index = by_key[_key(column, address)] = self._add((*cells, "1"))
             self.delete_row[id(change)] = index
         by_key.clear()
+        owner: dict[int, Change] = {}  # row -> the change whose values it holds
         for change in changes:
             if not _upserts(change) or change.row is None:
                 continue
             row = (*change.row, "0") if with_delete else change.row
-            key = _upsert_key(job, change)
+            key = upsert_key(job, change)
             index = by_key.get(key)
             if index is None:
                 index = by_key[key] = self._add(row)
             else:
                 self.rows[index] = row  # the later record's values win, as they would in Selzy
+                earlier = owner[index]
+                note = duplicate_note(job, change, earlier.source_id, earlier.position)
+                self.replaced.setdefault(id(change), []).append(note)
+            owner[index] = change
             self.upsert_row[id(change)] = index
         if len(self.rows) + len(self.exclusion.addresses) > MAX_IMPORT_ROWS:
             raise ValueError(
@@ -195,8 +213,6 @@ class ImportCall:
         for change in self.changes:
             if change.rejection is not None:
                 rejections.append(change.rejection)
-            if change.note is not None:
-                rejections.append(change.note)
             delete_at = self.delete_row.get(id(change))
             exclude_at = self.exclusion.row_of.get(id(change))
             upsert_at = self.upsert_row.get(id(change))
@@ -214,6 +230,8 @@ class ImportCall:
                     removed.append(change.source_id)  # the old address is gone, the new refused
             elif upsert_at is not None and change.state is not None:
                 synced.append(change.state)
+                rejections += change.notes
+                rejections += self.replaced.get(id(change), ())
             elif (change.kind == "remove" and out) or (
                 change.kind == "invalid" and change.delete is not None and out
             ):

@@ -69,8 +69,9 @@ class Change:
     ``row`` is the converted row (kinds new, update, move, unchanged) and ``state`` what will
     have been sent once it is; ``previous`` is the state before; ``delete`` the
     ``(column, address)`` the change takes out of Selzy (kinds move, remove, invalid, when an
-    address was sent before); ``rejection`` why an invalid record cannot be sent; ``note`` what
-    was left out of a row that is sent all the same (see :func:`claim_phones`).
+    address was sent before); ``rejection`` why an invalid record cannot be sent; ``notes``
+    what the record's contact gets in with (a value left out, a row it replaces), reported
+    once its row is accepted.
     """
 
     kind: ChangeKind
@@ -81,7 +82,7 @@ class Change:
     previous: SentState | None = None
     delete: tuple[str, str] | None = None
     rejection: Rejection | None = None
-    note: Rejection | None = None
+    notes: tuple[Rejection, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -140,16 +141,17 @@ def classify(
         if state is None:
             raise ValueError("classify needs a record or a state")
         return Change("remove", state.source_id, position, previous=state, delete=old)
-    converted = job.convert(record, position)
+    converted, note = job.convert_noted(record, position)
     if isinstance(converted, Rejection):
         return Change(
             "invalid", record.id, position, previous=state, delete=old, rejection=converted
         )
+    notes = (note,) if note is not None else ()
     new = state_of(job, record.id, converted)
     if sent is None:
         kind: ChangeKind = "new"
     elif not _same(old, _address(job, new.email, new.phone)):
-        return Change("move", record.id, position, converted, new, state, old)
+        return Change("move", record.id, position, converted, new, state, old, notes=notes)
     else:
         kind = "unchanged" if sent.row_hash == new.row_hash else "update"
-    return Change(kind, record.id, position, converted, new, state)
+    return Change(kind, record.id, position, converted, new, state, notes=notes)

@@ -3,22 +3,28 @@
 Every converter takes a source value (str, int, Decimal, float, date, datetime, bool or None)
 and returns the cell text, or raises :class:`InvalidValueError` with a reason a person can act
 on. ``None`` and blank strings become ``""`` everywhere. Outputs are canonical (numbers with
-``.``, dates as ``YYYY-MM-DD``, booleans as ``1``/``0``) so the same record always produces the
-same row, which is what lets an incremental sync compare what it sent.
+``.``, dates as ``YYYY-MM-DD``, one of the date formats Selzy documents, booleans as ``1``/``0``)
+so the same record always produces the same row, which is what lets an incremental sync compare
+what it sent. How exports write values is read by ``_numbers`` (decimal commas, yes/no words),
+``_dates`` (day/month orders, dates without a year) and ``_phones`` (national numbers).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Final
 
 from selzy.protocol import DATETIME_FORMAT, MAX_TAGS_PER_CONTACT
 
+from ._dates import DateFormat, parse_date
 from ._errors import InvalidValueError
 from ._fields import SelzyType
+from ._numbers import FALSE_WORDS, TRUE_WORDS, number_text
 
 # C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (which cannot be
 # encoded as UTF-8 and would fail the whole request, not just the row).
@@ -26,21 +32,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAK = re.compile("\r\n?|[\u2028\u2029]")
 _UNCLEAN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _JOIN_LINES = re.compile(r"[ \t]*\n\s*")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # Beyond 10^30 (or below 10^-30) a "number" is almost surely an id or garbage; refusing it also
 # keeps 1e999999 from becoming a million-digit cell.
 _MAX_EXPONENT: Final = 30
 _MAX_INT: Final = 10 ** (_MAX_EXPONENT + 1)
-_DATES: Final = (
-    (re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})"), (3, 2, 1)),  # DD.MM.YYYY
-    (re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})"), (3, 2, 1)),  # DD-MM-YYYY
-    (re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"), (1, 2, 3)),  # YYYY.MM.DD
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (1, 2, 3)),  # YYYY-MM-DD
-)
-_DATE_FORMATS: Final = "DD.MM.YYYY, DD-MM-YYYY, YYYY.MM.DD or YYYY-MM-DD"
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d")
-_TRUE: Final = frozenset({"1", "true", "yes", "y", "on"})
-_FALSE: Final = frozenset({"0", "false", "no", "n", "off"})
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # The common case in one match (an import checks every address): a dot-atom local part, then
@@ -50,8 +45,6 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]"
 )
 _UPPER = re.compile("[A-Z]")
-_PHONE_NOISE = re.compile(r"[\s().-]")
-_PHONE = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def _shown(value: object) -> str:
@@ -98,8 +91,12 @@ def to_string(value: object) -> str:
     return _JOIN_LINES.sub(" ", text) if "\n" in text else text
 
 
-def to_number(value: object) -> str:
-    """A ``number`` cell: a decimal with ``.`` and no exponent; NaN, infinity, text refused."""
+def to_number(value: object, *, decimal_comma: bool = False) -> str:
+    """A ``number`` cell: a decimal with ``.`` and no exponent; NaN, infinity, text refused.
+
+    Text may group thousands (``1 234``, ``1,234.5``); with ``decimal_comma`` its decimals
+    follow a comma (``1234,56``, ``1 234,56``, ``1.234,56``). See ``_numbers`` for the rules.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -116,10 +113,7 @@ def to_number(value: object) -> str:
         text = value.strip()
         if not text:
             return ""
-        if not _NUMBER.fullmatch(text):
-            hint = " (use '.' for decimals, no thousands separators)" if "," in text else ""
-            raise InvalidValueError(f"{_shown(value)} is not a number{hint}")
-        number = Decimal(text)
+        number = Decimal(number_text(text, decimal_comma=decimal_comma))
     else:
         raise InvalidValueError(f"{_shown(value)} is not a number")
     if number and not -_MAX_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
@@ -127,27 +121,11 @@ def to_number(value: object) -> str:
     return format(abs(number) if number.is_zero() else number, "f")
 
 
-def _date_from_text(text: str) -> dt.date:
-    if _ISO_DATETIME.match(text):
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            return moment.astimezone(dt.UTC).date() if moment.tzinfo else moment.date()
-    for pattern, (y, m, d) in _DATES:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return dt.date(int(match[y]), int(match[m]), int(match[d]))
-            except ValueError:
-                raise InvalidValueError(f"{text!r} is not a real date") from None
-    raise InvalidValueError(f"{_shown(text)} is not a date; use {_DATE_FORMATS}")
-
-
-def to_date(value: object) -> str:
+def to_date(value: object, *, date_format: DateFormat | str | None = None) -> str:
     """A ``date`` cell, ``YYYY-MM-DD``: from a date, a datetime (its UTC date when aware) or a
-    string in Selzy's formats DD.MM.YYYY, DD-MM-YYYY, YYYY.MM.DD, YYYY-MM-DD (or ISO 8601)."""
+    string in Selzy's formats DD.MM.YYYY, DD-MM-YYYY, YYYY.MM.DD, YYYY-MM-DD, ISO 8601, an
+    unambiguous MM/DD/YYYY or DD/MM/YYYY, or ``date_format`` (e.g. ``"MM/DD"``, see ``_dates``).
+    """
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -156,12 +134,17 @@ def to_date(value: object) -> str:
         return value.isoformat()
     if isinstance(value, str):
         text = value.strip()
-        return _date_from_text(text).isoformat() if text else ""
+        if not text:
+            return ""
+        if isinstance(date_format, str):
+            date_format = DateFormat.parse(date_format)
+        return parse_date(text, date_format).isoformat()
     raise InvalidValueError(f"{_shown(value)} is not a date")
 
 
 def to_bool(value: object) -> str:
-    """A ``bool`` cell, ``1`` or ``0``: from a bool, 0/1, yes/no, true/false (any case)."""
+    """A ``bool`` cell, ``1`` or ``0``: from a bool, 0/1, or yes/no words in English, Russian,
+    German, French or Spanish (true/false, yes/no, y/n, да/нет, ja/nein, oui/non, sí/no...)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -169,14 +152,16 @@ def to_bool(value: object) -> str:
     if isinstance(value, int) and value in (0, 1):
         return str(value)
     if isinstance(value, str):
-        text = value.strip().lower()
+        text = value.strip().casefold()
         if not text:
             return ""
-        if text in _TRUE:
+        if text in TRUE_WORDS:
             return "1"
-        if text in _FALSE:
+        if text in FALSE_WORDS:
             return "0"
-    raise InvalidValueError(f"{_shown(value)} is not a yes/no value; use yes/no, true/false or 1/0")
+    raise InvalidValueError(
+        f"{_shown(value)} is not a yes/no value; use yes/no, true/false, да/нет or 1/0"
+    )
 
 
 def normalise_email(value: object) -> str:
@@ -224,28 +209,17 @@ def normalise_email(value: object) -> str:
     return f"{local}@{domain}"
 
 
-def normalise_phone(value: object) -> str:
-    """The phone in international format (``+`` and 7 to 15 digits) with spaces, dashes, dots and
-    parentheses removed, or ``""`` for none."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidValueError(
-            f"invalid phone: {_shown(value)} is not text (a number loses the leading +)"
-        )
-    text = _PHONE_NOISE.sub("", value)
-    if not text:
-        return ""
-    if not _PHONE.fullmatch(text):
-        raise InvalidValueError(
-            f"invalid phone: {_shown(value.strip())} is not in international format "
-            "(+ and 7 to 15 digits, e.g. +79261232323)"
-        )
-    return text
+def _tag_parts(text: str) -> list[str]:
+    """A cell's tags: comma-separated, or Mailchimp's quoted list (``"a","b c"``)."""
+    if '"' not in text:
+        return text.split(",")
+    parts = next(csv.reader([text], skipinitialspace=True), [])
+    return [tag.strip('" ') for part in parts for tag in part.split(",")]
 
 
 def normalise_tags(value: object) -> str:
-    """Tags as Selzy's comma-separated cell: from ``"a, b"`` or a list; at most 10, no repeats."""
+    """Tags as Selzy's comma-separated cell: from ``"a, b"``, Mailchimp's ``"a","b c"`` or a list;
+    at most 10, no repeats."""
     if value is None:
         return ""
     if isinstance(value, set | frozenset):
@@ -256,7 +230,7 @@ def normalise_tags(value: object) -> str:
         items = [value]
     tags: dict[str, None] = {}
     for item in items:
-        for part in to_string(item).split(","):
+        for part in _tag_parts(to_string(item)):
             tag = part.strip()
             if tag:
                 tags[tag] = None
@@ -274,6 +248,21 @@ CONVERTERS: Final[dict[SelzyType, Callable[[object], str]]] = {
     "date": to_date,
     "bool": to_bool,
 }
+
+
+def converters(
+    *, decimal_comma: bool = False, date_format: DateFormat | str | None = None
+) -> dict[SelzyType, Callable[[object], str]]:
+    """:data:`CONVERTERS` reading numbers and dates as an export writes them."""
+    if isinstance(date_format, str):
+        date_format = DateFormat.parse(date_format)
+    if not decimal_comma and date_format is None:
+        return dict(CONVERTERS)
+    return {
+        **CONVERTERS,
+        "number": partial(to_number, decimal_comma=decimal_comma),
+        "date": partial(to_date, date_format=date_format),
+    }
 
 
 def convert_value(value: object, type: SelzyType) -> str:

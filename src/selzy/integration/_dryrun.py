@@ -5,7 +5,9 @@ the run then does: its :class:`RunTotals` have the same fields as a real run's, 
 the rows it would send and ``batches`` the calls they take at 500 rows a call. Contacts are
 skipped by reason: the local checks' codes (``invalid_email``, ``invalid_phone``,
 ``invalid_value``, ``no_contact``), ``unsubscribed`` (left alone, as every run leaves them) and
-``no_consent``, which only the host knows (records its source's filter leaves out).
+``no_consent``, which only the host knows (records its source's filter leaves out). Contacts
+that would get in without a value that does not fit are counted in ``notes``
+(``value_dropped``), with examples like the skipped ones.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ EXAMPLES_PER_REASON = 3
 
 @dataclass(frozen=True, slots=True)
 class DryRunReport:
-    """The counts of a dry run, and a few rejected records per reason."""
+    """The counts of a dry run, and a few rejected (or noted) records per reason."""
 
     totals: RunTotals
     examples: Mapping[str, tuple[Rejection, ...]] = field(default_factory=dict)
@@ -53,7 +55,8 @@ def dry_run(
     store = store if store is not None else NoStates()
     owners = {} if owners is None else owners
     kinds: Counter[str] = Counter()
-    by_reason: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by note.sent
+    skipped: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
     examples: dict[str, list[Rejection]] = {}
     rows = taken_out = unsubscribed = 0
     contacts = iter(contacts)
@@ -65,12 +68,13 @@ def dry_run(
             rows += change.rows
             if change.delete is not None and job.removal == "exclude" and change.kind != "move":
                 taken_out += 1  # a row of the exclusion call (see ImportCall)
-            for reason in (change.rejection, change.note):
-                if reason is not None:
-                    by_reason[reason.sent][reason.code] += 1
-                    kept = examples.setdefault(reason.code, [])
-                    if len(kept) < EXAMPLES_PER_REASON:
-                        kept.append(reason)
+            for reason in (change.rejection, *change.notes):
+                if reason is None:
+                    continue
+                (notes if reason.is_note else skipped)[reason.code] += 1
+                kept = examples.setdefault(reason.code, [])
+                if len(kept) < EXAMPLES_PER_REASON:
+                    kept.append(reason)
     counts = ChangeCounts.of_kinds(kinds)
     totals = RunTotals(
         total=counts.total,
@@ -78,8 +82,8 @@ def dry_run(
         skipped_locally=counts.invalid,
         batches=-(-(rows - taken_out) // MAX_IMPORT_ROWS) + -(-taken_out // MAX_IMPORT_ROWS),
         changes=counts,
-        skipped=dict(sorted(by_reason[False].items())),
-        dropped=dict(sorted(by_reason[True].items())),
+        skipped=dict(sorted(skipped.items())),
+        notes=dict(sorted(notes.items())),
     )
     totals = totals.skipping("unsubscribed", unsubscribed).skipping("no_consent", no_consent)
     return DryRunReport(totals, {code: tuple(kept) for code, kept in examples.items()})

@@ -67,7 +67,9 @@ class ImportInterruptedError(IntegrationError):
 
     ``outcome`` holds what was done (totals include the records before ``resume_position``);
     ``resume_position`` is how many source records are fully done, which is what the checkpoint
-    store (if any) now holds, so running the same import again continues from there.
+    store (if any) now holds, so running the same import again continues from there. ``cause``
+    is the call's error (after the client's retries) or the exception the source raised while
+    it was read (the records read before it were sent).
     """
 
     def __init__(

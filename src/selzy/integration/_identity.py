@@ -7,9 +7,10 @@ record: the record whose contact holds it already (the host's states), else the 
 the run that sends it. Another record with the same phone is
 
 - sent without the phone when it has an email, with a note naming the owner (``phone_shared``,
-  counted in ``RunTotals.dropped``);
+  counted in ``RunTotals.notes``);
 - held back when the phone is its only address (Selzy would update the owner's contact): an
-  ``invalid`` change whose rejection names the owner (counted in ``RunTotals.skipped``).
+  ``invalid`` change whose rejection names the owner (``phone_taken``, counted in
+  ``RunTotals.skipped``).
 
 The state recorded for a record sent without its phone keeps the hash of the whole converted
 row, so the next run sees it unchanged instead of sending it again.
@@ -24,7 +25,8 @@ from ._changes import Change
 from ._job import ImportJob
 from ._records import Rejection
 
-SHARED = "phone_shared"
+SHARED = "phone_shared"  # a note: the contact got in without the phone
+TAKEN = "phone_taken"  # a rejection: the phone was the record's only address
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,9 @@ def claim_phones(
         elif change.kind == "unchanged":
             out.append(change)  # nothing is sent for it
         else:
-            out.append(_without_phone(job, change, owner) if state.email else _held(change, owner))
+            out.append(
+                _without_phone(job, change, owner) if state.email else _held(job, change, owner)
+            )
     return out
 
 
@@ -71,8 +75,8 @@ def _same_email(owner: PhoneOwner, email: str) -> bool:
     return bool(email) and owner.email.lower() == email.lower()
 
 
-def _whose(owner: PhoneOwner) -> str:
-    return f"record {owner.source_id}" + (f" ({owner.email})" if owner.email else "")
+def _whose(job: ImportJob, owner: PhoneOwner) -> str:
+    return f"{job.id_name} {owner.source_id}" + (f" ({owner.email})" if owner.email else "")
 
 
 def _without_phone(job: ImportJob, change: Change, owner: PhoneOwner) -> Change:
@@ -87,25 +91,25 @@ def _without_phone(job: ImportJob, change: Change, owner: PhoneOwner) -> Change:
         change.source_id,
         change.position,
         SHARED,
-        f"phone {phone} belongs to {_whose(owner)}: sent without it, or Selzy would update that "
-        "contact",
+        f"phone {phone} belongs to {_whose(job, owner)}: sent without it, or Selzy would update "
+        "that contact",
         "local",
         change.state.email,
         phone,
-        sent=True,
     )
-    return replace(change, row=row, state=replace(change.state, phone=""), note=note)
+    state = replace(change.state, phone="")
+    return replace(change, row=row, state=state, notes=(*change.notes, note))
 
 
-def _held(change: Change, owner: PhoneOwner) -> Change:
+def _held(job: ImportJob, change: Change, owner: PhoneOwner) -> Change:
     assert change.state is not None
     phone = change.state.phone
     rejection = Rejection(
         change.source_id,
         change.position,
-        SHARED,
-        f"phone {phone} belongs to {_whose(owner)} and is this record's only address: held back, "
-        "or Selzy would update that contact",
+        TAKEN,
+        f"phone {phone} belongs to {_whose(job, owner)} and is this {job.id_name}'s only "
+        "address: held back, or Selzy would update that contact",
         "local",
         "",
         phone,

@@ -81,8 +81,8 @@ def totals_of(
     unaccounted: int,
 ) -> RunTotals:
     counts = ChangeCounts.of(changes)
-    skipped = Counter(r.code for r in rejections if r.stage == "local" and not r.sent)
-    dropped = Counter(r.code for r in rejections if r.stage == "local" and r.sent)
+    skipped = Counter(r.code for r in rejections if r.stage == "local" and not r.is_note)
+    notes = Counter(r.code for r in rejections if r.is_note)
     totals = RunTotals(
         total=len(changes),
         sent=rows,
@@ -90,7 +90,7 @@ def totals_of(
         rejected=sum(1 for r in rejections if r.stage == "selzy"),
         changes=counts,
         skipped=dict(sorted(skipped.items())),
-        dropped=dict(sorted(dropped.items())),
+        notes=dict(sorted(notes.items())),
         unaccounted=unaccounted,
     )
     for result in results:

@@ -7,8 +7,8 @@
 
 For hosts that keep no per-contact state (a CSV export, a one-off script): every record is
 classified as new (or invalid) by the same :func:`classify`, cut into calls by the same
-:func:`plan_calls` and sent by the same :func:`send_changes` as a ledger's batches. Memory stays
-flat however long the stream: at most ``concurrency`` groups of changes are held.
+:func:`plan_calls` and sent by the same :func:`send_changes` as a ledger's batches. At most
+``concurrency`` groups of changes are held, and a few bytes per address and phone.
 
 The source must give the same records in the same order each time it is read (order a query by
 primary key, sort a file): a resumed run skips the first ``checkpoint.position`` records. Give a
@@ -18,9 +18,16 @@ Checkpoints only ever cover a contiguous prefix of the source: when calls finish
 (``concurrency > 1``) a finished group waits until every group before it has finished too. Each
 checkpoint is saved together with the rejections of the records it newly covers.
 
+Rows sharing an address: the later one wins, in one call and across calls (``_duplicates``):
+a call sending an address a call in flight also sends waits for that one's answer, and the
+earlier row gets a ``duplicate`` note naming the later. A phone goes only with the first row of
+the run that has it (:func:`claim_phones`: Selzy would merge the two contacts).
+
 Errors: :class:`ImportInterruptedError` when a call failed after the client's own retries (the
-checkpoint is saved: run again to resume); any other exception (from the source, the store or a
-callback) propagates unchanged, the last saved checkpoint still being valid.
+checkpoint is saved: run again to resume), or when the source raised an exception while it was
+read (a file that turns unreadable halfway): the records read before it are still sent and
+checkpointed, and the source's exception is the error's ``cause``. An exception from the store
+or a callback propagates unchanged, the last saved checkpoint still being valid.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice
+from operator import attrgetter
 
 from selzy.client import AsyncSelzy, Selzy, SelzyError
 from selzy.protocol import MAX_IMPORT_ROWS
@@ -38,7 +46,9 @@ from selzy.protocol import MAX_IMPORT_ROWS
 from ._calls import plan_calls
 from ._changes import Change, classify
 from ._checkpoints import Checkpoint, CheckpointStore, ImportOutcome
+from ._duplicates import Duplicates
 from ._errors import ImportInterruptedError
+from ._identity import PhoneOwner, claim_phones
 from ._job import ImportJob
 from ._outcome import BatchOutcome
 from ._records import Rejection, SourceRecord
@@ -57,6 +67,7 @@ class _Group:
     number: int
     changes: list[Change]
     end: int
+    keys: tuple[int, ...] = ()  # fingerprints of the addresses it sends
     outcome: BatchOutcome | None = None
 
 
@@ -68,18 +79,22 @@ class _Stream:
         job: ImportJob,
         source: Source,
         store: CheckpointStore | None,
+        concurrency: int,
         batch_size: int,
         total: int | None,
         on_progress: ProgressCallback | None,
         keep_rejections: bool,
         clock: Callable[[], float],
     ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         if not 1 <= batch_size <= MAX_IMPORT_ROWS:
             raise ValueError(f"batch_size must be from 1 to {MAX_IMPORT_ROWS}, got {batch_size}")
         if total is None and isinstance(source, Sequence):
             # Only real sequences: len() of some lazy collections (a Django queryset) loads them.
             total = len(source)
         self.job, self.store, self.batch_size = job, store, batch_size
+        self.concurrency = concurrency
         self.total, self.on_progress, self.clock = total, on_progress, clock
         self.keep_rejections = keep_rejections
         start = store.load() if store is not None else None
@@ -90,30 +105,58 @@ class _Stream:
         self.rejections: list[Rejection] = []
         self.warnings: dict[str, None] = {}
         self.failure: tuple[int, SelzyError] | None = None  # (group number, cause)
+        self.source_error: Exception | None = None
+        self.duplicates = Duplicates(job)
+        self.phones: dict[str, PhoneOwner] = {}  # who sends which phone (claim_phones)
         self._waiting: dict[int, _Group] = {}
         self._next = 0  # the number of the next group to fold into the checkpoint
         self._read = self.resumed_from
         self._started_at = clock()
+        self._groups = self.groups(source)
+        self._held: _Group | None = None  # waits for a call in flight sending its addresses
 
     def groups(self, source: Source) -> Iterator[_Group]:
         """The source from the resume point, classified and cut into calls."""
         records = source(self.resumed_from) if callable(source) else source
         if not callable(source) and self.resumed_from:
             records = islice(records, self.resumed_from, None)
-        changes = (self._classify(record) for record in records)
+        changes = (self._classify(record) for record in self._guarded(records))
         for number, changes_of_call in enumerate(plan_calls(changes, self.batch_size)):
             # Not self._read: plan_calls has already read the first record of the next group.
-            group = _Group(number, changes_of_call, changes_of_call[-1].position + 1)
+            end = changes_of_call[-1].position + 1
+            keys = self.duplicates.scan(changes_of_call)
+            group = _Group(number, changes_of_call, end, keys)
             self._waiting[number] = group
             yield group
 
+    def _guarded(self, records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
+        """The records until the source fails; what was read before is still sent."""
+        try:
+            yield from records
+        except Exception as exc:
+            self.source_error = exc
+
+    def next_group(self, in_flight: int) -> _Group | None:
+        """The next group to send now, which counts as in flight from then on; None at the end,
+        after a failure, with ``concurrency`` calls in flight, or while the next group waits
+        for a call in flight that sends one of its addresses."""
+        if self.failure is not None or in_flight >= self.concurrency:
+            return None
+        group, self._held = self._held or next(self._groups, None), None
+        if group is not None and not self.duplicates.ready(group.keys):
+            group, self._held = None, group
+        if group is not None:
+            self.duplicates.launch(group.number, group.keys)
+        return group
+
     def _classify(self, record: SourceRecord) -> Change:
-        position = self._read
         self._read += 1
-        return classify(self.job, record, None, position)
+        change = classify(self.job, record, None, self._read - 1)
+        return claim_phones(self.job, (change,), self.phones)[0]
 
     def settle(self, group: _Group, outcome: BatchOutcome | SelzyError) -> None:
         """A call's answer (or its failure); saves the checkpoint over every group done in order."""
+        self.duplicates.land(group.number, group.keys)
         if isinstance(outcome, SelzyError):
             if self.failure is None or group.number < self.failure[0]:
                 self.failure = (group.number, outcome)
@@ -131,10 +174,9 @@ class _Stream:
             self._save(done)
 
     def _save(self, done: BatchOutcome, *, finished: bool = False) -> None:
-        rejections = sorted(done.rejections, key=_by_position)
+        rejections = sorted(done.rejections, key=attrgetter("position"))
         self.totals += done.totals
-        for warning in done.warnings:
-            self.warnings[warning] = None
+        self.warnings.update(dict.fromkeys(done.warnings))
         if self.store is not None:
             self.store.save(Checkpoint(self.position, self.totals, finished), rejections)
         if self.keep_rejections:
@@ -145,35 +187,23 @@ class _Stream:
             self.on_progress(self.position, self.total, rate)
 
     def outcome(self) -> ImportOutcome:
-        """The run's outcome; raises :class:`ImportInterruptedError` when a call failed."""
-        finished = self.failure is None
-        if finished:
+        """The run's outcome; raises :class:`ImportInterruptedError` when a call (or the source)
+        failed."""
+        cause: Exception | None = self.failure[1] if self.failure else self.source_error
+        if cause is None:
             self._save(BatchOutcome(RunTotals()), finished=True)
-        outcome = ImportOutcome(
-            self.totals, tuple(self.rejections), self.resumed_from, finished, tuple(self.warnings)
-        )
-        if self.failure is not None:
-            if self.store is not None:
-                self.store.save(Checkpoint(self.position, self.totals), [])
-            raise ImportInterruptedError(
-                outcome,
-                resume_position=self.position,
-                cause=self.failure[1],
-                saved=self.store is not None,
-            ) from self.failure[1]
-        return outcome
+        rejections, warnings, finished = tuple(self.rejections), tuple(self.warnings), cause is None
+        outcome = ImportOutcome(self.totals, rejections, self.resumed_from, finished, warnings)
+        if cause is None:
+            return outcome
+        if self.store is not None:
+            self.store.save(Checkpoint(self.position, self.totals), [])
+        raise ImportInterruptedError(
+            outcome, resume_position=self.position, cause=cause, saved=self.store is not None
+        ) from cause
 
     def finished_before(self) -> ImportOutcome:
         return ImportOutcome(self.totals, (), self.resumed_from, finished=True)
-
-
-def _by_position(rejection: Rejection) -> int:
-    return rejection.position
-
-
-def _check(concurrency: int) -> None:
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
 
 
 def import_records(
@@ -200,19 +230,16 @@ def import_records(
         keep_rejections: False to keep rejections only in the store (huge, dirty sources).
         clock: monotonic seconds, for the rate (tests inject one).
     """
-    _check(concurrency)
-    stream = _Stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    stream = _Stream(
+        job, source, store, concurrency, batch_size, total, on_progress, keep_rejections, clock
+    )
     if stream.done_before:
         return stream.finished_before()
-    groups = stream.groups(source)
     pending: dict[Future[BatchOutcome], _Group] = {}
     with ThreadPoolExecutor(concurrency, thread_name_prefix="selzy-import") as pool:
         try:
             while True:
-                while stream.failure is None and len(pending) < concurrency:
-                    group = next(groups, None)
-                    if group is None:
-                        break
+                while (group := stream.next_group(len(pending))) is not None:
                     pending[pool.submit(send_changes, client, job, group.changes)] = group
                 if not pending:
                     break
@@ -244,18 +271,15 @@ async def import_records_async(
 ) -> ImportOutcome:
     """:func:`import_records` for :class:`AsyncSelzy`. The source, the store and the callbacks
     stay synchronous: they run on the event loop between calls, so keep them quick."""
-    _check(concurrency)
-    stream = _Stream(job, source, store, batch_size, total, on_progress, keep_rejections, clock)
+    stream = _Stream(
+        job, source, store, concurrency, batch_size, total, on_progress, keep_rejections, clock
+    )
     if stream.done_before:
         return stream.finished_before()
-    groups = stream.groups(source)
     pending: dict[asyncio.Task[BatchOutcome], _Group] = {}
     try:
         while True:
-            while stream.failure is None and len(pending) < concurrency:
-                group = next(groups, None)
-                if group is None:
-                    break
+            while (group := stream.next_group(len(pending))) is not None:
                 task = asyncio.ensure_future(send_changes_async(client, job, group.changes))
                 pending[task] = group
             if not pending:

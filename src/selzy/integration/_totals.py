@@ -87,8 +87,9 @@ class RunTotals:
       not account for (neither inserted, updated, deleted nor invalid: never expected, always
       said);
     - ``changes``: contacts by change kind; ``skipped``: contacts not sent, by reason (the
-      local checks' codes, ``unsubscribed``, ``no_consent``); ``dropped``: values left out of
-      rows that were sent, by reason (``phone_shared``).
+      local checks' codes, ``unsubscribed``, ``no_consent``);
+    - ``notes``: contacts that got in with a note, by code (``value_dropped``: without a value
+      that did not fit; ``duplicate``: rows replaced by a later one with the same address).
     """
 
     total: int = 0
@@ -104,7 +105,7 @@ class RunTotals:
     unaccounted: int = 0
     changes: ChangeCounts = field(default_factory=ChangeCounts)
     skipped: Mapping[str, int] = field(default_factory=dict)
-    dropped: Mapping[str, int] = field(default_factory=dict)
+    notes: Mapping[str, int] = field(default_factory=dict)
 
     def __add__(self, other: RunTotals) -> RunTotals:
         counts = {
@@ -115,7 +116,7 @@ class RunTotals:
         return RunTotals(
             **counts,
             skipped=_merged(self.skipped, other.skipped),
-            dropped=_merged(self.dropped, other.dropped),
+            notes=_merged(self.notes, other.notes),
         )
 
     def skipping(self, reason: str, count: int) -> RunTotals:
@@ -162,7 +163,7 @@ class RunTotals:
         return out
 
 
-_BY_REASON = ("skipped", "dropped")
+_BY_REASON = ("skipped", "notes")
 _NESTED = ("changes", *_BY_REASON)
 
 

@@ -32,6 +32,11 @@ a test keeps both in step with the fields.
                                                    # ("delete": from the account, with its history)
         "TIMEOUT": 60,                             # seconds per API call
         "MAX_RETRIES": 3,                          # retries of a failed call
+        "INVALID_VALUES": "drop",                  # a value that does not fit its field: sent
+                                                   # empty, the contact kept ("reject": strict)
+        "PHONE_COUNTRY": None,                     # country of national phone numbers ("RU")
+        "DECIMAL_COMMA": False,                    # text numbers written 1 234,56
+        "DATE_FORMAT": None,                       # order of text dates: "MM/DD/YYYY"...
     }
 
 ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
@@ -61,6 +66,13 @@ contact, its other lists and its unsubscriptions, so a person who unsubscribed a
 back in the CRM stays unsubscribed. ``"delete"`` deletes it from the whole account (importContacts'
 ``delete`` column), erasing that history: a returning person is then a new, active subscriber.
 An email change always deletes the old address, so its phone moves to the new one.
+
+INVALID_VALUES, PHONE_COUNTRY, DECIMAL_COMMA, DATE_FORMAT: how a sync reads the source's values
+(the engine's ``ImportJob`` options of the same names, in lower case). A value that does not fit
+its Selzy field (or a phone next to an email) is sent empty and the contact imported, listed on
+the import page as ``value_dropped``; ``"reject"`` refuses the whole contact instead. The other
+three matter for text fields: a phone ``8 (912) 345-67-89`` with ``"RU"``, a number
+``1 234,56``, a date ``03/15/1990`` with ``"MM/DD/YYYY"`` (see ``selzy.integration.DateFormat``).
 """
 
 from __future__ import annotations
@@ -73,6 +85,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from selzy.integration import PHONE_COUNTRIES, DateFormat
 from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, MAX_IMPORT_ROWS, PLATFORM_PATTERN
 
 TASK_RUNNERS = ("thread", "immediate", "celery")
@@ -165,6 +178,29 @@ def _removal(value: Any) -> str:
     return str(value)
 
 
+def _invalid_values(value: Any) -> str:
+    if value not in ("drop", "reject"):
+        raise _Invalid('use "drop" (the value is left out, the contact kept) or "reject"')
+    return str(value)
+
+
+def _phone_country(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().upper() not in PHONE_COUNTRIES:
+        raise _Invalid(f"use None or one of {', '.join(PHONE_COUNTRIES)}")
+    return value.strip().upper()
+
+
+def _date_format(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return DateFormat.parse(str(value)).pattern
+    except ValueError as why:
+        raise _Invalid(str(why)) from None
+
+
 def _batch_size(value: Any) -> int:
     size = int(_number(int)(value))
     if not 1 <= size <= MAX_IMPORT_ROWS:
@@ -221,6 +257,19 @@ class SelzySettings:
     removal: str = _setting("REMOVAL", "exclude", _removal)
     timeout: float = _setting("TIMEOUT", 60.0, _number(float))
     max_retries: int = _setting("MAX_RETRIES", 3, _number(int))
+    invalid_values: str = _setting("INVALID_VALUES", "drop", _invalid_values)
+    phone_country: str | None = _setting("PHONE_COUNTRY", None, _phone_country)
+    decimal_comma: bool = _setting("DECIMAL_COMMA", False, bool)
+    date_format: str | None = _setting("DATE_FORMAT", None, _date_format)
+
+    def value_options(self) -> dict[str, Any]:
+        """The ``ImportJob`` options reading the source's values as these settings say."""
+        return {
+            "invalid_values": self.invalid_values,
+            "phone_country": self.phone_country,
+            "decimal_comma": self.decimal_comma,
+            "date_format": self.date_format,
+        }
 
 
 #: Every key ``SELZY`` may hold.

@@ -314,7 +314,8 @@ class SourceScan(models.Model):
 
 
 class ImportRejection(models.Model):
-    """A source record that did not get into Selzy, and why."""
+    """A source record that did not get into Selzy, and why; or one that got in with a note
+    (stage "local", codes ``value_dropped``/``duplicate``, comma-joined when both)."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
     source_id = models.CharField(max_length=255)

@@ -115,22 +115,33 @@ def commit_batch(
             ignore_conflicts=True,
         )
         ImportRejection.objects.bulk_create(
-            [_rejection_row(run, r) for r in outcome.rejections], ignore_conflicts=True
+            _rejection_rows(run, outcome.rejections), ignore_conflicts=True
         )
     return True
 
 
-def _rejection_row(run: ImportRun, rejection: Rejection) -> ImportRejection:
-    return ImportRejection(
-        run=run,
-        source_id="" if rejection.source_id is None else str(rejection.source_id),
-        position=rejection.position,
-        stage=rejection.stage,
-        code=rejection.code[:64],
-        reason=rejection.reason,
-        email=rejection.email[:320],
-        phone=rejection.phone[:32],
-    )
+def _rejection_rows(run: ImportRun, rejections: Sequence[Rejection]) -> list[ImportRejection]:
+    """One row per record and stage, as the table's constraint wants: a record noted twice (a
+    value left out, then replaced by a later record) gets its codes and reasons joined."""
+    rows: dict[tuple[str, str], ImportRejection] = {}
+    for rejection in rejections:
+        source_id = "" if rejection.source_id is None else str(rejection.source_id)
+        row = rows.get((source_id, rejection.stage))
+        if row is not None:
+            row.code = f"{row.code},{rejection.code}"[:64]
+            row.reason = f"{row.reason}; {rejection.reason}"
+            continue
+        rows[source_id, rejection.stage] = ImportRejection(
+            run=run,
+            source_id=source_id,
+            position=rejection.position,
+            stage=rejection.stage,
+            code=rejection.code[:64],
+            reason=rejection.reason,
+            email=rejection.email[:320],
+            phone=rejection.phone[:32],
+        )
+    return list(rows.values())
 
 
 _UPSERT_COLUMNS = (

@@ -46,7 +46,8 @@ def mapping_for(source_key: str) -> FieldMapping:
 
 
 def build_job(client: Selzy, run: ImportRun, source: ContactSource) -> ImportJob:
-    """The engine's job for the run: the mapping checked against the account's fields now."""
+    """The engine's job for the run: the mapping checked against the account's fields now, the
+    values read as the settings say (INVALID_VALUES, PHONE_COUNTRY...)."""
     selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
     return ImportJob.build(
         mapping_for(run.source),
@@ -54,6 +55,7 @@ def build_job(client: Selzy, run: ImportRun, source: ContactSource) -> ImportJob
         list_id=run.list_id,
         source_fields=source.fields(),
         removal=selzy_settings().removal,
+        **selzy_settings().value_options(),
     )
 
 

@@ -21,11 +21,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from selzy.integration import format_duration
+from selzy.integration import NOTE_CODES, format_duration
 
 from .. import jobs, leases
 from ..ledger import Progress, progress
-from ..models import Connection, ImportRun
+from ..models import Connection, ImportRejection, ImportRun
 from ..sources import get_source
 from ._common import IMPORT_DONE, SEND, render, require, setup_redirect
 from .sending import announce_once
@@ -61,12 +61,14 @@ SKIP_REASONS = {
     "invalid_phone": "Invalid phone",
     "invalid_value": "Invalid value",
     "no_contact": "No email or phone",
-    "phone_shared": "Phone of another contact, the only address (held back)",
+    "phone_taken": "Only address is another contact's phone (held back)",
 }
 
-#: Why a value was left out of a contact that was sent.
-DROP_REASONS = {
-    "phone_shared": "Phone of another contact (Selzy would have merged the two)",
+#: Why contacts got in with a note, as the run counts them.
+NOTE_REASONS = {
+    "value_dropped": "Imported without a value that did not fit its field",
+    "duplicate": "Replaced by a later record with the same address",
+    "phone_shared": "Imported without a phone another contact has (Selzy would merge the two)",
 }
 
 CONTROLS = {"pause": jobs.pause_run, "resume": jobs.resume_run, "cancel": jobs.cancel_run}
@@ -136,18 +138,23 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "skipped": [
             (SKIP_REASONS.get(code, code), count) for code, count in sorted(totals.skipped.items())
         ],
-        "dropped": [
-            (DROP_REASONS.get(code, code), count) for code, count in sorted(totals.dropped.items())
-        ],
         "can_pause": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
         "can_resume": run.resumable,
         "can_cancel": not run.over and not run.dry_run,
         "page": page,
-        "rejections": [(r, link(r.source_id)) for r in page.object_list],
+        "noted": [
+            (NOTE_REASONS.get(code, code), count) for code, count in sorted(totals.notes.items())
+        ],
+        "rejections": [(r, link(r.source_id), _noted(r)) for r in page.object_list],
         "source_label": _source_label(run.source),
         "done_text": IMPORT_DONE,
     }
     return render(request, "selzy/import_detail.html", f"Import #{run.pk}", context, step="import")
+
+
+def _noted(rejection: ImportRejection) -> bool:
+    """Whether the row got in all the same (every code it holds is a note's)."""
+    return rejection.stage == "local" and set(rejection.code.split(",")) <= NOTE_CODES
 
 
 @require(SEND)

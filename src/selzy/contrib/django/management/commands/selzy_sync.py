@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
 from selzy import SelzyError
-from selzy.integration import format_duration
+from selzy.integration import NOTE_CODES, format_duration
 
 from ... import jobs, leases
 from ...conf import selzy_settings
@@ -222,6 +222,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 table(("Skipped because", "Contacts"), sorted(report.skipped.items()))
             )
+        if report.notes:
+            self.stdout.write("")
+            self.stdout.write(
+                table(("Imported with a note", "Contacts"), sorted(report.notes.items()))
+            )
         self.stdout.write(f"\nimportContacts calls needed: {report.batches:,}")
 
     def _summary(self, run: ImportRun) -> None:
@@ -229,7 +234,9 @@ class Command(BaseCommand):
         totals = state.totals
         rows = [(name, getattr(totals.changes, name)) for name in CHANGES]
         rows += [(f"Selzy: {name}", getattr(totals, name)) for name in SELZY]
-        rows.append(("rejected rows", run.rejections.count()))
+        rows += [(f"noted: {code}", count) for code, count in sorted(totals.notes.items())]
+        notes = run.rejections.filter(stage="local", code__in=NOTE_CODES)
+        rows.append(("rejected rows", run.rejections.count() - notes.count()))
         self.stdout.write(table((f"Sync #{run.pk}", "Contacts"), rows))
         rate = f", {state.rate:,.0f} contacts/s" if state.rate else ""
         self.stdout.write(
