@@ -901,3 +901,18 @@ def test_rejected_rows_link_to_the_source_record_admin(
         page = text(web.get(url("selzy_import", run.pk)))
     change = reverse("admin:auth_user_change", args=[broken.pk])
     assert f'<a href="{change}">{broken.pk}</a>' in page
+
+
+def test_the_import_page_shows_rows_selzy_did_not_account_for(
+    web: Client, ready: Connection
+) -> None:
+    totals = {"total": 10, "sent": 10, "inserted": 7, "unaccounted": 3, "batches": 1}
+    run = ImportRun.objects.create(
+        source="leads",
+        list_id=int(ready.list_id or 0),
+        status=ImportRun.Status.COMPLETED,
+        finished=True,
+        totals=totals,
+    )
+    page = web.get(reverse("admin:selzy_import", args=[run.pk])).content.decode()
+    assert re.search(r"Not accounted for by Selzy\s*</[^>]+>\s*<[^>]+>\s*3\b", page), page

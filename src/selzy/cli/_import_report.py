@@ -45,6 +45,8 @@ def print_summary(
     )
     for label, value in lines:
         click.echo(f"{label}: {value:,}")
+    if totals.unaccounted:  # never expected: Selzy counts every row it is sent
+        click.echo(f"not accounted for by Selzy: {totals.unaccounted:,} rows (see the warnings)")
     noted = sum(totals.notes.values())
     if rejected > noted:
         click.echo(f"rejected rows: {rejected - noted:,} (listed in {rejects_path})")

@@ -41,6 +41,7 @@ TOTALS = [
     ("deleted", "Deleted"),
     ("invalid", "Invalid"),
     ("skipped_locally", "Skipped locally"),
+    ("unaccounted", "Not accounted for by Selzy"),
 ]
 
 #: What the sync found, contact by contact (ChangeCounts names), for runs and dry runs alike.
