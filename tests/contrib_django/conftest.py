@@ -99,3 +99,28 @@ def leads(db: Any) -> list[Any]:
             )
         )
     return Lead.objects.bulk_create(rows)
+
+
+def map_leads() -> None:
+    """The leads' email and name mapped, as the mapping screen saves them."""
+    from selzy.contrib.django.models import MappedField
+
+    for source_field, selzy_field in (("email", "email"), ("name", "Name")):
+        MappedField.objects.create(
+            source="leads", source_field=source_field, selzy_field=selzy_field, selzy_type="string"
+        )
+
+
+@pytest.fixture
+def ready(connected: Any, account: SeededAccount) -> Any:
+    """Setup done: connected, the Customers list and the leads source chosen, email and Name
+    mapped."""
+    from django.utils import timezone
+
+    connected.list_id = account.list_ids["Customers"]
+    connected.list_title = "Customers"
+    connected.source = "leads"
+    connected.mapping_completed_at = timezone.now()
+    connected.save()
+    map_leads()
+    return connected

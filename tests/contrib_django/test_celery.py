@@ -327,7 +327,7 @@ def seed(account: SeededAccount) -> tuple[int, set[str]]:
     from selzy.contrib.django.models import Connection
     from tests.contrib_django.crm.models import Lead
 
-    from .test_core import map_leads
+    from .conftest import map_leads
 
     connection = Connection.current()
     connection.set_api_key(account.api_key)

@@ -14,11 +14,11 @@ from django.test import override_settings
 
 from selzy.contrib.django import conf, crypto, jobs
 from selzy.contrib.django.conf import KNOWN_KEYS, SelzySettings, selzy_settings
-from selzy.contrib.django.models import Campaign, Connection, ImportRun, MappedField, Message
+from selzy.contrib.django.models import Campaign, Connection, ImportRun, Message
 from selzy.contrib.django.sources import get_source
 from selzy.emulator import Emulator, SeededAccount
 
-from .conftest import ACCOUNT_KEY
+from .conftest import ACCOUNT_KEY, map_leads
 from .settings import SELZY
 
 
@@ -107,19 +107,6 @@ def test_sources_read_types_from_the_model() -> None:
         "score": "number",
         "notes": "text",
     }
-
-
-def map_leads() -> None:
-    for source_field, selzy_field, selzy_type in [
-        ("email", "email", "string"),
-        ("name", "Name", "string"),
-    ]:
-        MappedField.objects.create(
-            source="leads",
-            source_field=source_field,
-            selzy_field=selzy_field,
-            selzy_type=selzy_type,
-        )
 
 
 @pytest.mark.django_db(transaction=True)

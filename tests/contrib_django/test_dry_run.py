@@ -15,25 +15,14 @@ from django.utils import timezone
 
 from selzy.contrib.django import jobs
 from selzy.contrib.django.models import Connection, ContactState, ImportRun
-from selzy.emulator import Emulator, SeededAccount
+from selzy.emulator import Emulator
 from selzy.integration import RunTotals
 from tests.contrib_django.crm.models import Lead
 
 from .settings import SELZY
-from .test_core import map_leads
 from .test_sync import eligible, import_calls, in_list
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ready(connected: Connection, account: SeededAccount) -> Connection:
-    """Connected, the Customers list and the leads source chosen, email and Name mapped."""
-    map_leads()
-    connected.list_id = account.list_ids["Customers"]
-    connected.source = "leads"
-    connected.save()
-    return connected
 
 
 def dry_then_real(list_id: int, emulator: Emulator) -> tuple[RunTotals, RunTotals]:

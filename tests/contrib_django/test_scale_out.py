@@ -21,8 +21,8 @@ from selzy.contrib.django.models import Connection, ImportRun
 from selzy.emulator import SeededAccount
 from tests.services import require_service
 
+from .conftest import map_leads
 from .settings import SELZY
-from .test_core import map_leads
 
 REDIS_URL = os.environ.get("SELZY_TEST_RATE_LIMIT_REDIS", "redis://127.0.0.1:6379/14")
 

@@ -50,7 +50,6 @@ from selzy.testing import client_for
 from . import emulated
 from .conftest import ACCOUNT_KEY
 from .settings import SELZY
-from .test_core import map_leads
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -103,18 +102,6 @@ def web(client: Client, user: User) -> Client:
     """The test client, logged in as a staff user with both permissions."""
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def ready(connected: Connection, account: SeededAccount) -> Connection:
-    """Setup done: the list chosen, the leads source mapped."""
-    connected.list_id = account.list_ids["Customers"]
-    connected.list_title = "Customers"
-    connected.source = "leads"
-    connected.mapping_completed_at = timezone.now()
-    connected.save()
-    map_leads()
-    return connected
 
 
 def make_message(emulator: Emulator, account: SeededAccount, list_id: int) -> Message:

@@ -24,26 +24,15 @@ from selzy.contrib.django.models import (
     ImportRun,
 )
 from selzy.contrib.django.worker import work
-from selzy.emulator import Emulator, SeededAccount
+from selzy.emulator import Emulator
 from selzy.testing import client_for
 from tests.contrib_django.crm.models import Lead
 
 from .conftest import ACCOUNT_KEY
 from .settings import SELZY
-from .test_core import map_leads
 from .test_webhooks import signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ready(connected: Connection, account: SeededAccount) -> Connection:
-    """Connected, the Customers list and the leads source chosen, email and Name mapped."""
-    map_leads()
-    connected.list_id = account.list_ids["Customers"]
-    connected.source = "leads"
-    connected.save()
-    return connected
 
 
 def in_list(emulator: Emulator, list_id: int) -> dict[str, dict[str, Any]]:

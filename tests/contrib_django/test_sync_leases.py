@@ -24,23 +24,12 @@ from selzy.contrib.django.changes import mark_dirty
 from selzy.contrib.django.models import Connection, ContactState, ImportRun
 from selzy.contrib.django.views.imports import ALREADY_UNDER_WAY, CANNOT_RESUME
 from selzy.contrib.django.worker import prepare, work
-from selzy.emulator import Emulator, SeededAccount
+from selzy.emulator import Emulator
 from tests.contrib_django.crm.models import Lead
 
-from .test_core import map_leads
 from .test_sync import eligible, full_sync, import_calls, in_list
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ready(connected: Connection, account: SeededAccount) -> Connection:
-    """Connected, the Customers list and the leads source chosen, email and Name mapped."""
-    map_leads()
-    connected.list_id = account.list_ids["Customers"]
-    connected.source = "leads"
-    connected.save()
-    return connected
 
 
 Status = ImportRun.Status

@@ -67,7 +67,7 @@ def pausing(**options: Any) -> Selzy:
 
 @pytest.fixture
 def ready(connected: Connection, account: Any) -> Connection:
-    from .test_core import map_leads
+    from .conftest import map_leads
 
     map_leads()
     connected.list_id = account.list_ids["Customers"]
