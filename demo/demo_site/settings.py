@@ -112,6 +112,10 @@ CELERY_BEAT_SCHEDULE = {
     "selzy-scan-changes": {"task": "selzy.scan_changes", "schedule": 300.0},
 }
 
+# The local emulator reaches http://127.0.0.1:8000; the real Selzy does not, and check
+# selzy.W007 says so in real-service mode until DEMO_SITE_URL is a public address.
+SILENCED_SYSTEM_CHECKS = [] if _REAL_SERVICE else ["selzy.W007"]
+
 # Every setting of the module: see selzy.contrib.django.conf (and the README's table).
 SELZY = {
     "PLATFORM": "SelzyDemoCRM",

@@ -416,7 +416,7 @@ def test_segment_campaign_sends_a_signed_contacts_url(
     campaign = Campaign.objects.get()
     assert campaign.stage == Campaign.Stage.CREATED, campaign.error
     (contacts_url,) = fetched
-    assert contacts_url.startswith("http://testserver/admin/selzy/")
+    assert contacts_url.startswith("http://testserver/selzy/segment/")
     vip = [lead for lead in leads if lead.consent and lead.score >= 80 and "@@" not in lead.email]
     (created,) = remote(emulator)["campaigns"]
     assert created["stats"]["total"] == len(vip) > 0

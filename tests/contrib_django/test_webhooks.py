@@ -100,13 +100,13 @@ def test_register_button_calls_set_hook(
     assert response.status_code == 302
     (state,) = emulator.state_dump()["accounts"]
     (hook,) = state["hooks"]
-    assert hook["url"] == "http://testserver/admin/selzy/connection/webhook/"
+    assert hook["url"] == "http://testserver/selzy/webhook/"
     assert hook["events"] == ["campaign_status", "unsubscribe"]
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405
     with override_settings(SELZY={**SELZY, "SITE_URL": "https://crm.example/"}):
         client.post(reverse("admin:selzy_webhook_register"))
     (state,) = emulator.state_dump()["accounts"]
-    assert state["hooks"][-1]["url"] == "https://crm.example/admin/selzy/connection/webhook/"
+    assert state["hooks"][-1]["url"] == "https://crm.example/selzy/webhook/"
 
 
 @pytest.mark.django_db

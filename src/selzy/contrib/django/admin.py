@@ -1,9 +1,9 @@
 """The module's place in the Django admin: the guideline flow's screens, under /admin/selzy/.
 
-No URL configuration is needed beyond ``admin.site.urls``: the screens hang off the
-Connection admin's URLs. Every screen but the segment file requires a logged-in staff user
-with the module's permissions; the segment file is public but signed and expiring, because
-Selzy itself downloads it.
+The screens hang off the Connection admin's URLs (``admin.site.urls``); every one requires a
+logged-in staff user with the module's permissions. What Selzy's servers call (the webhook, the
+segment files) is served by :mod:`.urls`, outside the admin; the admin still answers at its
+older copies of those two, so hooks registered with them keep working.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
+from . import urls as public_urls
 from .redaction import hides_secrets
 from .views import imports, sending, setup, webhook
 from .views._common import may_use
@@ -80,18 +81,13 @@ class SelzyAdmin(_ConnectionAdmin):
         ]
         # Every screen's error reports hide the marked secrets, DEBUG or not (redaction.py).
         urls = [path(route, wrap(hides_secrets(view)), name=name) for route, view, name in screens]
-        # Public on purpose: Selzy downloads it. The token is signed and expires.
-        urls.append(
-            path(
-                "segment/<str:token>/contacts.txt",
-                hides_secrets(sending.segment_contacts),
-                name="selzy_segment_contacts",
-            )
-        )
-        # Public too: Selzy posts its events here; each body's auth is checked against the key.
-        urls.append(
-            path("webhook/", hides_secrets(webhook.WebhookView.as_view()), name="selzy_webhook")
-        )
+        # The public routes (urls.py) answer here too, unguarded: hooks registered with these
+        # URLs before the public URLconf existed keep arriving. The module no longer hands
+        # them out (public.py) unless the site has not included the public URLconf.
+        urls += [
+            path(route, hides_secrets(view), name=f"selzy_{name}")
+            for route, view, name in public_urls.ROUTES
+        ]
         return urls + super().get_urls()
 
 

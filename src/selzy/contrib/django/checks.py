@@ -105,6 +105,52 @@ def _rate_limiter_problems(limiter: str, runner: str) -> list[checks.CheckMessag
     return []
 
 
+@checks.register("selzy", checks.Tags.urls)
+def check_public_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Whether Selzy's servers can reach what they call: the webhook and the segment files."""
+    from .conf import selzy_settings
+    from .public import INCLUDE_LINE, unreachable_host, urlconf_included
+
+    try:
+        site_url = selzy_settings().site_url
+    except ImproperlyConfigured:
+        return []  # selzy.E001 says why
+    problems: list[checks.CheckMessage] = []
+    if not urlconf_included():
+        problems.append(
+            checks.Warning(
+                "The module's public URLs are not included: Selzy's webhook and the segment "
+                "files it downloads are served under the admin, which Selzy cannot reach when "
+                "the admin sits behind a VPN or an IP allow-list.",
+                hint=f"Add {INCLUDE_LINE} to the site's urlpatterns.",
+                id="selzy.W005",
+            )
+        )
+    if not site_url:
+        problems.append(
+            checks.Warning(
+                'SELZY["SITE_URL"] is not set: the webhook URL registered with Selzy and the '
+                "segment files' URLs are guessed from the admin request that makes them, whose "
+                "host may be an internal name, or http behind a proxy.",
+                hint='Set SELZY["SITE_URL"] to the address Selzy reaches this site at, '
+                'e.g. "https://crm.example.com".',
+                id="selzy.W006",
+            )
+        )
+    elif (host := unreachable_host(site_url)) is not None:
+        problems.append(
+            checks.Warning(
+                f'SELZY["SITE_URL"] is {site_url!r}: {host} is a loopback or private address '
+                "Selzy's servers cannot reach, so webhooks and segment campaigns will fail.",
+                hint="Use the site's public address (a tunnel gives one to a local site); "
+                "against the emulator, where this does not matter, "
+                'SILENCED_SYSTEM_CHECKS = ["selzy.W007"].',
+                id="selzy.W007",
+            )
+        )
+    return problems
+
+
 SCAN_TASK = "selzy.scan_changes"
 CRON_LINE = "*/5 * * * * cd /path/to/site && python manage.py selzy_sync --incremental"
 

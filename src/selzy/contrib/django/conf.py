@@ -16,7 +16,8 @@ a test keeps both in step with the fields.
         "CLIENT_FACTORY": None,                    # dotted path of a callable making the client
         "TASK_RUNNER": "thread",                   # "thread", "immediate" or "celery"
         "RATE_LIMITER": "memory",                  # or a Redis URL shared by all workers
-        "SITE_URL": None,                          # how Selzy reaches this site (segment files)
+        "SITE_URL": None,                          # how Selzy reaches this site (webhook,
+                                                   # segment files)
         "SEGMENT_URL_MAX_AGE": 604800,             # seconds a segment link stays valid
         "IMPORT_BATCH_SIZE": 500,                  # rows per importContacts call (at most 500)
         "IMPORT_CONCURRENCY": 1,                   # workers (calls in flight) per sync run

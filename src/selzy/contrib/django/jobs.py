@@ -26,7 +26,6 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from selzy import Selzy
@@ -63,6 +62,7 @@ from .models import (
     ImportRun,
     Message,
 )
+from .public import public_path
 from .receivers import configured_sources
 from .tasks import job, submit
 from .worker import schedule_sync, work
@@ -278,7 +278,7 @@ def read_segment_token(token: str) -> dict[str, str]:
 
 def segment_url(source_key: str, segment: str, site_url: str) -> str:
     """The absolute URL Selzy downloads the segment's contacts from."""
-    path = reverse("admin:selzy_segment_contacts", args=[segment_token(source_key, segment)])
+    path = public_path("segment_contacts", segment_token(source_key, segment))
     return f"{site_url.rstrip('/')}{path}"
 
 

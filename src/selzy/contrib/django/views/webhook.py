@@ -15,7 +15,6 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -27,6 +26,7 @@ from selzy import SelzyError, WebhookAuthError, parse_webhook
 from ..client import connected_client
 from ..crypto import UnreadableSecretError
 from ..models import Campaign, Connection, ContactState
+from ..public import public_path
 from ..signals import webhook_event
 from ._common import MANAGE, explain, require, setup_redirect, site_url_for
 
@@ -88,8 +88,8 @@ def _int(value: object) -> int | None:
 
 
 def hook_url(request: HttpRequest) -> str:
-    """The endpoint's address as Selzy reaches it (SITE_URL when set)."""
-    return f"{site_url_for(request)}{reverse('admin:selzy_webhook')}"
+    """The endpoint's public address as Selzy reaches it (SITE_URL when set)."""
+    return f"{site_url_for(request)}{public_path('webhook')}"
 
 
 @require_POST
