@@ -141,6 +141,7 @@ def _bad_shapes() -> list[dict[str, Any]]:
         {"login": "ID1", "event_name": "unsubscribe", "event_time": "2025-01-06 10:00:00"},
         {**good, "campaign_id": "seven"},
         {"events_by_user": [{"login": "ID1", "events": [{**good, "event_data": ["x"]}]}]},
+        {**good, "status": "in\x00progress"},
     ]
 
 

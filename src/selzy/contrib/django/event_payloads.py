@@ -43,6 +43,8 @@ def read_events(body: bytes) -> list[WebhookEvent]:
         raise BadPayload("the body is not JSON") from None
     if not isinstance(payload, dict):
         raise BadPayload("the body is not a JSON object")
+    if _holds_nul(payload):
+        raise BadPayload("the body holds a NUL character")  # PostgreSQL cannot store one
     if "events_by_user" not in payload:
         data = {k: v for k, v in payload.items() if k not in ENVELOPE_KEYS}
         return [_event(payload, payload.get("login", ""), data, "the event")]
@@ -117,6 +119,16 @@ def _subject(kind: str, data: dict[str, Any], where: str) -> tuple[str, object]:
     email, campaign_id = data.get("email"), data.get("campaign_id")
     subject = email.strip().lower() if isinstance(email, str) else str(campaign_id or "")
     return subject[:_EMAIL_MAX], json.dumps(data.get("status"), default=str)
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _number(value: object) -> int | None:
