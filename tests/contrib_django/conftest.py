@@ -124,3 +124,21 @@ def ready(connected: Any, account: SeededAccount) -> Any:
     connected.save()
     map_leads()
     return connected
+
+
+@pytest.fixture
+def campaign(connected: Any) -> Any:
+    """A campaign created in Selzy (id 700001), scheduled: what the webhooks talk about."""
+    from selzy.contrib.django.models import Campaign, Message
+
+    message = Message.objects.create(
+        message_id=500001,
+        list_id=1,
+        sender_name="CRM",
+        sender_email="news@example.com",
+        subject="Hi",
+        body="<p>Hi</p>",
+    )
+    return Campaign.objects.create(
+        message=message, campaign_id=700001, stage="created", status="scheduled"
+    )

@@ -50,7 +50,7 @@ def check_ids() -> list[str]:
     return [m.id for m in checks.run_checks(tags=["selzy"])]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # events are processed once the request commits
 def test_the_webhook_answers_at_the_public_url_with_auth_verified(campaign: Campaign) -> None:
     url = reverse("selzy:webhook")
     assert url == "/selzy/webhook/"
@@ -66,7 +66,7 @@ def test_the_webhook_answers_at_the_public_url_with_auth_verified(campaign: Camp
     assert Client().get(url).status_code == 200  # a sender checking the URL answers
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # events are processed once the request commits
 def test_the_old_admin_webhook_url_still_works(campaign: Campaign) -> None:
     """Hooks registered before the public URLconf existed keep arriving."""
     old = reverse("admin:selzy_webhook")

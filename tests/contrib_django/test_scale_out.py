@@ -153,7 +153,13 @@ def test_redis_limiter_meters_the_module_calls_in_redis(
 def test_celery_tasks_are_acknowledged_late_and_given_back_on_worker_loss() -> None:
     from selzy.contrib.django import celery_tasks
 
-    names = {"selzy.sync_worker", "selzy.dry_run", "selzy.scan_changes", "selzy.launch_campaign"}
+    names = {
+        "selzy.sync_worker",
+        "selzy.dry_run",
+        "selzy.scan_changes",
+        "selzy.launch_campaign",
+        "selzy.process_events",
+    }
     assert set(celery_tasks.TASKS) == names
     for name, task in celery_tasks.TASKS.items():
         assert task.name == name
@@ -180,13 +186,14 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 
 
 def test_every_job_is_declared_once_with_its_task_name() -> None:
-    from selzy.contrib.django import celery_tasks, dryrun, jobs, worker
+    from selzy.contrib.django import celery_tasks, dryrun, events, jobs, worker
 
     assert {
         "selzy.sync_worker": worker.work,
         "selzy.dry_run": dryrun.dry_run_job,
         "selzy.scan_changes": jobs.scan_changes,
         "selzy.launch_campaign": jobs.launch_campaign_job,
+        "selzy.process_events": events.process_events,
     } == tasks.JOBS
     for name, function in tasks.JOBS.items():
         assert tasks.job_name(function) == name

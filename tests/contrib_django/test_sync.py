@@ -194,7 +194,11 @@ def test_an_unsubscribed_contact_stays_unsubscribed_and_gets_no_opt_in(
     assert [letter for letter in emulator.outbox() if letter.kind == "optin"] == []
     # Once the ledger knows (the unsubscribe webhook), the sync leaves the contact alone:
     # not even a deletion, which would erase the unsubscription.
-    event = {"event_name": "unsubscribe", "email": "LEAD13@crm.example"}
+    event = {
+        "event_name": "unsubscribe",
+        "event_time": "2025-01-06 10:00:00",
+        "email": "LEAD13@crm.example",
+    }
     body = signed({"login": "ID1", **event, "unsubscribed_list_ids": [list_id]}, ACCOUNT_KEY)
     response = Client().post(reverse("admin:selzy_webhook"), body, content_type="application/json")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from selzy.contrib.django.models import Campaign, Connection, Message
+from selzy.contrib.django.models import Campaign, Connection
 from selzy.contrib.django.signals import webhook_event
 from selzy.emulator import Emulator, SeededAccount
 
@@ -28,22 +28,7 @@ def signed(payload: dict[str, Any], api_key: str) -> bytes:
     return raw.replace(json.dumps(api_key), json.dumps(auth), 1).encode()
 
 
-@pytest.fixture
-def campaign(connected: Connection) -> Campaign:
-    message = Message.objects.create(
-        message_id=500001,
-        list_id=1,
-        sender_name="CRM",
-        sender_email="news@example.com",
-        subject="Hi",
-        body="<p>Hi</p>",
-    )
-    return Campaign.objects.create(
-        message=message, campaign_id=700001, stage="created", status="scheduled"
-    )
-
-
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # processing runs once the events are committed
 def test_verified_event_updates_the_campaign_and_signals(campaign: Campaign) -> None:
     received: list[Any] = []
 

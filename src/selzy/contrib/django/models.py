@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from selzy.client import key_hint
@@ -422,3 +423,36 @@ class CampaignStats(models.Model):
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.COUNTERS}
+
+
+class WebhookEvent(models.Model):
+    """One event of a verified Selzy webhook, stored as it came before anything acts on it.
+
+    The webhook view only stores (Selzy waits 3 s for its answer); :mod:`.events` processes
+    later. ``dedupe_key`` comes from the event's own fields (never ``retry_count``), so Selzy's
+    redeliveries store nothing new. ``subject`` is what the event is about (a campaign id, or a
+    contact's lowercased email): an event is applied only when no later event of the same
+    subject has been (``applied``), so events take effect in the order they happened.
+    ``processed_at`` is empty until processing succeeded; ``error`` says why it last failed.
+    """
+
+    kind = models.CharField(max_length=64)  # Selzy's event_name
+    login = models.CharField(max_length=64, blank=True)
+    subject = models.CharField(max_length=320, blank=True)
+    event_time = models.DateTimeField()  # when it happened in Selzy (UTC)
+    payload = models.JSONField(default=dict)  # the event's data, as Selzy sent it
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    applied = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["event_time", "pk"]
+        indexes = [
+            models.Index(fields=["kind", "subject", "event_time"], name="selzy_event_order"),
+            models.Index(fields=["processed_at", "received_at"], name="selzy_event_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} at {self.event_time:%Y-%m-%d %H:%M:%S}"

@@ -1,11 +1,13 @@
 """Selzy's webhooks: the receiving endpoint, and the button that registers it with setHook.
 
 The endpoint is public (Selzy calls it) but trusts nothing it has not verified: the body's
-``auth`` must match the stored API key (:func:`selzy.parse_webhook`), else 403. It answers
-quickly (Selzy waits 3 s), updates the campaigns it knows, notes in the sync ledger who
-unsubscribed (every later sync then leaves that contact alone: never updated, never deleted,
-which would erase the unsubscription), and emits
-:data:`selzy.contrib.django.signals.webhook_event` for the site's own handlers.
+``auth`` must match the stored API key (:func:`selzy.verify_webhook`), else 403; a signed body
+of a shape the module cannot act on is refused whole with 400 (:mod:`..event_payloads`). It
+only stores the events (:func:`..events.store`) and answers at once (Selzy waits 3 s);
+processing follows on the task runner: campaign statuses updated, who unsubscribed noted in the
+sync ledger (every later sync then leaves that contact alone: never updated, never deleted,
+which would erase the unsubscription), :data:`selzy.contrib.django.signals.webhook_event` sent
+for the site's own handlers; each event once, in the order it happened.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -21,13 +28,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
-from selzy import SelzyError, WebhookAuthError, parse_webhook
+from selzy import SelzyError, verify_webhook
 
 from ..client import connected_client
 from ..crypto import UnreadableSecretError
-from ..models import Campaign, Connection, ContactState
+from ..event_payloads import BadPayload, read_events
+from ..events import store
+from ..models import Connection
 from ..public import public_path
-from ..signals import webhook_event
 from ._common import MANAGE, explain, require, setup_redirect, site_url_for
 
 logger = logging.getLogger("selzy.django")
@@ -37,7 +45,8 @@ HOOK_EVENTS = {"campaign_status": "*", "unsubscribe": "*"}
 
 @method_decorator(csrf_exempt, name="dispatch")  # Selzy cannot send a CSRF token; auth instead
 class WebhookView(View):
-    """POST endpoint for Selzy's event notifications."""
+    """POST endpoint for Selzy's event notifications: verify, store, answer (:mod:`..events`
+    processes them once the answer is on its way)."""
 
     http_method_names = ["post", "get"]
 
@@ -47,44 +56,23 @@ class WebhookView(View):
 
     @sensitive_variables()  # the key, and the body signed with it while it is checked
     def post(self, request: HttpRequest) -> HttpResponse:
-        connection = Connection.current()
         try:
-            api_key = connection.api_key
+            api_key = Connection.current().api_key
         except UnreadableSecretError:
             api_key = ""
         if not api_key:
             return HttpResponseForbidden("not connected")
-        try:
-            events = parse_webhook(request.body, api_key)
-        except WebhookAuthError:
+        if not verify_webhook(request.body, api_key):
             logger.warning("Selzy webhook refused: auth does not match")
             return HttpResponseForbidden("auth does not match")
-        for event in events:
-            if event.event_name == "campaign_status":
-                self.campaign_status(event.data)
-            elif event.event_name == "unsubscribe":
-                self.unsubscribe(event.data, connection.list_id)
-            webhook_event.send(sender=type(self), event=event)
+        try:
+            received = read_events(request.body)
+        except BadPayload as problem:
+            # Signed, so Selzy (or a change of its format) sent it: say so, store none of it.
+            logger.error("Selzy webhook refused: %s", problem)
+            return HttpResponseBadRequest(f"unexpected payload: {problem}")
+        store(received)
         return HttpResponse("ok", content_type="text/plain")
-
-    @staticmethod
-    def campaign_status(data: dict[str, object]) -> None:
-        campaign_id, status = data.get("campaign_id"), data.get("status")
-        if isinstance(campaign_id, int | str) and str(campaign_id).isdigit() and status:
-            Campaign.objects.filter(campaign_id=int(campaign_id)).update(status=str(status))
-
-    @staticmethod
-    def unsubscribe(data: dict[str, object], list_id: int | None) -> None:
-        email, lists = data.get("email"), data.get("unsubscribed_list_ids")
-        if not isinstance(email, str) or not email:
-            return
-        if isinstance(lists, list) and lists and list_id not in {_int(i) for i in lists}:
-            return  # unsubscribed from other lists only: ours may still write to them
-        ContactState.objects.filter(email__iexact=email).update(unsubscribed=True)
-
-
-def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 def hook_url(request: HttpRequest) -> str:

@@ -36,7 +36,7 @@ from django.db.models import Count
 from selzy import SelzyError
 from selzy.integration import NOTE_CODES, format_duration
 
-from ... import jobs, leases
+from ... import events, jobs, leases
 from ...conf import selzy_settings
 from ...dryrun import dry_run_job
 from ...ledger import Progress, progress, worker_name
@@ -82,6 +82,10 @@ class Command(BaseCommand):
         parser.add_argument("--resume", type=int, metavar="RUN_ID", help="continue this run")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The cron job of a site on the thread runner: webhook events whose processing never
+        # came (the process that stored them died) are applied here, in the foreground.
+        if events.stale().exists():
+            self.stdout.write(f"Applied {events.process_events()} waiting webhook events")
         for dead in leases.interrupt_stale():
             self.stdout.write(
                 f"Sync #{dead.pk} ({dead.get_kind_display().lower()}) was interrupted: "

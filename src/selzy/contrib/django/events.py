@@ -1,0 +1,150 @@
+"""Selzy's webhook events: stored first, processed later, each once and in the order it happened.
+
+- :func:`store` keeps a verified body's events (:mod:`.event_payloads`) in one transaction, a
+  redelivered event adding nothing (its dedupe key is taken), and submits
+  :func:`process_events` once that transaction commits: the view answers before anything acts.
+- :func:`process_events` (the ``selzy.process_events`` job) takes each waiting event under a
+  claim, so two jobs never apply one twice, and applies it unless a later event of the same
+  campaign or contact already was: a campaign's status is not rolled back by an older
+  ``campaign_status`` arriving late, nor a contact's choice by an older (un)subscribe. It then
+  sends :data:`.signals.webhook_event`. An event whose processing fails is left waiting with its
+  error, and taken again later.
+- :func:`submit_stale` submits processing of events left waiting for more than
+  :data:`STALE_AFTER` (a process that died between storing and processing, a failure): the
+  periodic scan (:func:`.jobs.scan_changes`) and every webhook call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+import selzy
+
+from .event_payloads import CONTACT_EVENTS
+from .models import Campaign, Connection, ContactState, WebhookEvent
+from .signals import webhook_event
+from .tasks import job, submit
+
+logger = logging.getLogger("selzy.django")
+
+#: How long a stored event may wait for its processing before the scan submits it again.
+STALE_AFTER = dt.timedelta(minutes=1)
+
+#: The kinds whose events must apply in order, each with the kinds sharing its subject.
+ORDERED = {
+    "campaign_status": ("campaign_status",),
+    **{kind: tuple(CONTACT_EVENTS) for kind in CONTACT_EVENTS},
+}
+
+
+def store(events: list[WebhookEvent]) -> list[int]:
+    """Keep the events (a redelivered one is already there) and submit their processing once
+    the transaction commits; the ids of the stored events still waiting for it."""
+    keys = [event.dedupe_key for event in events]
+    with transaction.atomic():
+        WebhookEvent.objects.bulk_create(events, ignore_conflicts=True)
+        waiting = list(
+            WebhookEvent.objects.filter(dedupe_key__in=keys, processed_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        if waiting or stale().exists():
+            # robust: a runner that cannot take the job (a broker down) must not fail the
+            # answer; the events are stored and the scan submits them again.
+            transaction.on_commit(lambda: submit(process_events, *waiting), robust=True)
+    return waiting
+
+
+def stale() -> QuerySet[WebhookEvent]:
+    """Events waiting for their processing for longer than :data:`STALE_AFTER`."""
+    before = timezone.now() - STALE_AFTER
+    return WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=before)
+
+
+def submit_stale() -> int:
+    """Submit the processing of the stale events, if any; how many there are."""
+    count = stale().count()
+    if count:
+        transaction.on_commit(lambda: submit(process_events), robust=True)
+    return count
+
+
+@job("selzy.process_events")
+def process_events(*event_ids: int) -> int:
+    """Apply the given webhook events and the stale ones (:func:`stale`), oldest first, each
+    once; how many this call processed. A failing event is logged and left waiting."""
+    waiting = WebhookEvent.objects.filter(Q(pk__in=event_ids) | Q(pk__in=stale()))
+    ids = waiting.filter(processed_at__isnull=True).order_by("event_time", "pk")
+    return sum(_process(pk) for pk in list(ids.values_list("pk", flat=True)))
+
+
+def _process(pk: int) -> bool:
+    with transaction.atomic():
+        # The claim: a second job (a redelivery's, the scan's) finds it taken and moves on.
+        claimed = WebhookEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), error=""
+        )
+        if not claimed:
+            return False
+        event = WebhookEvent.objects.get(pk=pk)
+        try:
+            with transaction.atomic():
+                superseded = _superseded(event)
+                event.applied = not superseded and _apply(event)
+                event.save(update_fields=["applied"])
+                _signal(event, superseded)
+        except Exception as error:  # a job has no caller to raise to: keep it for later
+            logger.exception("Selzy webhook event %s (%s) failed", pk, event.kind)
+            WebhookEvent.objects.filter(pk=pk).update(
+                processed_at=None, error=f"{type(error).__name__}: {error}"
+            )
+            return False
+    return True
+
+
+def _superseded(event: WebhookEvent) -> bool:
+    """True when a later event of the same campaign or contact has been applied already."""
+    kinds = ORDERED.get(event.kind)
+    if kinds is None or not event.subject:
+        return False
+    return WebhookEvent.objects.filter(
+        kind__in=kinds, subject=event.subject, applied=True, event_time__gt=event.event_time
+    ).exists()
+
+
+def _apply(event: WebhookEvent) -> bool:
+    """The event's effect on the module's rows; False for an event it does not act on."""
+    data = event.payload
+    if event.kind == "campaign_status":
+        Campaign.objects.filter(campaign_id=int(event.subject)).update(status=data["status"])
+        return True
+    if event.kind in CONTACT_EVENTS:
+        lists = data.get(CONTACT_EVENTS[event.kind])
+        list_id = Connection.current().list_id
+        if lists and list_id not in {int(i) for i in lists}:
+            return False  # about other lists only: ours may still write to them
+        # A person who subscribes again may be written to again; an unsubscribed one never.
+        unsubscribed = event.kind == "unsubscribe"
+        ContactState.objects.filter(email__iexact=event.subject).update(unsubscribed=unsubscribed)
+        return True
+    return False
+
+
+def _signal(event: WebhookEvent, superseded: bool) -> None:
+    from .views.webhook import WebhookView  # the sender handlers know; views import this module
+
+    webhook_event.send(
+        sender=WebhookView,
+        event=selzy.WebhookEvent(
+            event_name=event.kind,
+            event_time=event.event_time,
+            login=event.login,
+            data=dict(event.payload),
+        ),
+        superseded=superseded,
+    )
