@@ -55,10 +55,7 @@ def claim_phones(
             out.append(change)
             continue
         owner = owners.get(state.phone)
-        same_contact = (
-            state.email and owner is not None and owner.email.lower() == state.email.lower()
-        )
-        if owner is None or owner.source_id == change.source_id or same_contact:
+        if owner is None or owner.source_id == change.source_id or _same_email(owner, state.email):
             owners[state.phone] = PhoneOwner(change.source_id, state.email)
             out.append(change)
         elif change.kind == "unchanged":
