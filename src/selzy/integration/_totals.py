@@ -123,9 +123,7 @@ class RunTotals:
         """These totals with ``count`` more contacts skipped for ``reason``."""
         if not count:
             return self
-        skipped = Counter(self.skipped)
-        skipped[reason] += count
-        return replace(self, skipped=dict(sorted(skipped.items())))
+        return replace(self, skipped=_merged(self.skipped, {reason: count}))
 
     @property
     def total_skipped(self) -> int:

@@ -263,9 +263,11 @@ class SelzySettings:
     decimal_comma: bool = _setting("DECIMAL_COMMA", False, bool)
     date_format: str | None = _setting("DATE_FORMAT", None, _date_format)
 
-    def value_options(self) -> dict[str, Any]:
-        """The ``ImportJob`` options reading the source's values as these settings say."""
+    def job_options(self) -> dict[str, Any]:
+        """The ``ImportJob`` options these settings set: how the source's values are read,
+        and what a contact leaving the source does (REMOVAL)."""
         return {
+            "removal": self.removal,
             "invalid_values": self.invalid_values,
             "phone_country": self.phone_country,
             "decimal_comma": self.decimal_comma,

@@ -47,15 +47,14 @@ def mapping_for(source_key: str) -> FieldMapping:
 
 def build_job(client: Selzy, run: ImportRun, source: ContactSource) -> ImportJob:
     """The engine's job for the run: the mapping checked against the account's fields now, the
-    values read as the settings say (INVALID_VALUES, PHONE_COUNTRY...)."""
+    values read and leaving contacts handled as the settings say (INVALID_VALUES, REMOVAL...)."""
     selzy_fields = [SelzyField.from_api(f) for f in client.get_fields()]
     return ImportJob.build(
         mapping_for(run.source),
         selzy_fields,
         list_id=run.list_id,
         source_fields=source.fields(),
-        removal=selzy_settings().removal,
-        **selzy_settings().value_options(),
+        **selzy_settings().job_options(),
     )
 
 
