@@ -13,7 +13,7 @@ that would get in without a value that does not fit are counted in ``notes``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -42,32 +42,36 @@ def dry_run(
     contacts: Iterable[Contact],
     *,
     store: StateStore | None = None,
-    owners: MutableMapping[str, PhoneOwner] | None = None,
     no_consent: int = 0,
+    batch_size: int | None = None,
+    on_batch: Callable[[], object] | None = None,
 ) -> DryRunReport:
     """Classify every contact as the run would, and count. Nothing is sent.
 
     ``contacts`` are read lazily, a batch at a time (memory stays flat); ``store`` is the host's
-    (which phones its contacts hold); ``owners`` the phones claimed so far, for a host that dry
-    runs batch by batch (the real run's ledger remembers them between batches);
-    ``no_consent`` the host's own count of records its filter leaves out.
+    (which phones its contacts hold); ``no_consent`` the host's own count of records its filter
+    leaves out. ``batch_size``: a ledger host's batches of contacts (``IMPORT_BATCH_SIZE``), each
+    sent in calls of its own: the calls are then counted batch by batch, as its workers make
+    them; without it, as a stream cuts its rows (500 a call). ``on_batch`` is called after each
+    batch (a host's heartbeat).
     """
     store = store if store is not None else NoStates()
-    owners = {} if owners is None else owners
+    owners: dict[str, PhoneOwner] = {}  # kept across batches, as the ledger keeps them in a run
     kinds: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     notes: Counter[str] = Counter()
     examples: dict[str, list[Rejection]] = {}
-    rows = taken_out = unsubscribed = 0
+    rows = taken_out = unsubscribed = calls = 0
     contacts = iter(contacts)
-    while batch := list(islice(contacts, MAX_IMPORT_ROWS)):
+    while batch := list(islice(contacts, batch_size or MAX_IMPORT_ROWS)):
         classified = classify_batch(job, batch, store, owners)
         unsubscribed += classified.unsubscribed
+        batch_rows = batch_taken_out = 0
         for change in classified.changes:
             kinds[change.kind] += 1
-            rows += change.rows
+            batch_rows += change.rows
             if change.delete is not None and job.removal == "exclude" and change.kind != "move":
-                taken_out += 1  # a row of the exclusion call (see ImportCall)
+                batch_taken_out += 1  # a row of the exclusion call (see ImportCall)
             for reason in (change.rejection, *change.notes):
                 if reason is None:
                     continue
@@ -75,15 +79,25 @@ def dry_run(
                 kept = examples.setdefault(reason.code, [])
                 if len(kept) < EXAMPLES_PER_REASON:
                     kept.append(reason)
+        rows, taken_out = rows + batch_rows, taken_out + batch_taken_out
+        if batch_size is not None:
+            calls += _calls(batch_rows, batch_taken_out)
+        if on_batch is not None:
+            on_batch()
     counts = ChangeCounts.of_kinds(kinds)
     totals = RunTotals(
         total=counts.total,
         sent=rows,
         skipped_locally=counts.invalid,
-        batches=-(-(rows - taken_out) // MAX_IMPORT_ROWS) + -(-taken_out // MAX_IMPORT_ROWS),
+        batches=calls if batch_size is not None else _calls(rows, taken_out),
         changes=counts,
         skipped=dict(sorted(skipped.items())),
         notes=dict(sorted(notes.items())),
     )
     totals = totals.skipping("unsubscribed", unsubscribed).skipping("no_consent", no_consent)
     return DryRunReport(totals, {code: tuple(kept) for code, kept in examples.items()})
+
+
+def _calls(rows: int, taken_out: int) -> int:
+    """importContacts calls for ``rows``, ``taken_out`` of them in exclusion calls."""
+    return -(-(rows - taken_out) // MAX_IMPORT_ROWS) + -(-taken_out // MAX_IMPORT_ROWS)

@@ -20,7 +20,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from selzy import SelzyError
-from selzy.integration import DryRunReport, PhoneOwner, Rejection, RunTotals, dry_run
+from selzy.integration import Contact, DryRunReport, dry_run
 
 from . import leases, ledger
 from .changes import scan_source
@@ -33,7 +33,6 @@ from .tasks import job
 from .worker import build_job, fail_run
 
 Run = ImportRun.Status
-EXAMPLES_PER_REASON = 3  # rejected records kept per reason, as the engine's dry run keeps them
 
 
 def _ids_of_run(run: ImportRun, source: ContactSource) -> Iterator[str]:
@@ -54,32 +53,29 @@ def dry_run_report(run: ImportRun) -> DryRunReport:
         job = build_job(client, run, source)
     if run.kind == ImportRun.Kind.INCREMENTAL and run.scan_first:
         scan_source(source)  # the scan the run makes before it plans
-    heartbeat = leases.Heartbeat(run.pk)
-    store = LedgerStates(source.key)
-    owners: dict[str, PhoneOwner] = {}  # who holds which phone, across the batches of the run
-    totals = RunTotals()
-    examples: dict[str, list[Rejection]] = {}
-    offset = 0
-    for chunk in ledger.chunked(_ids_of_run(run, source), selzy_settings().import_batch_size):
-        # One batch as a worker would read and send it: its calls are counted as it makes them.
-        contacts = read_batch(source, chunk, offset).contacts
-        report = dry_run(job, contacts, store=store, owners=owners)
-        totals += report.totals
-        for code, rejections in report.examples.items():
-            kept = examples.setdefault(code, [])
-            kept.extend(rejections[: EXAMPLES_PER_REASON - len(kept)])
-        offset += len(chunk)
-        heartbeat()
     no_consent = 0
     if run.kind == ImportRun.Kind.FULL:
         eligible = source.queryset().order_by().values("pk")
         known = ContactState.objects.filter(source=source.key, source_id=source.id_of("pk"))
         everyone = source.model._default_manager.order_by()
         no_consent = everyone.exclude(pk__in=eligible).filter(~Exists(known)).count()
-    return DryRunReport(
-        totals.skipping("no_consent", no_consent),
-        {code: tuple(kept) for code, kept in examples.items()},
+    size = selzy_settings().import_batch_size
+    return dry_run(
+        job,
+        _contacts(source, _ids_of_run(run, source), size),
+        store=LedgerStates(source.key),
+        no_consent=no_consent,
+        batch_size=size,  # one batch as a worker reads and sends it: its calls counted so
+        on_batch=leases.Heartbeat(run.pk),
     )
+
+
+def _contacts(source: ContactSource, ids: Iterator[str], size: int) -> Iterator[Contact]:
+    """The run's contacts as the workers read them, batch by batch."""
+    offset = 0
+    for chunk in ledger.chunked(ids, size):
+        yield from read_batch(source, chunk, offset).contacts
+        offset += len(chunk)
 
 
 @job("selzy.dry_run")
