@@ -14,6 +14,12 @@ class Lead(models.Model):
     consent = models.BooleanField(
         "email consent", default=False, help_text="Agreed to receive newsletters."
     )
+    email_undeliverable = models.BooleanField(
+        default=False, help_text="Selzy reported a hard bounce or a spam complaint."
+    )
+    consent_withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the lead unsubscribed in Selzy."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

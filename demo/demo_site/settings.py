@@ -146,6 +146,14 @@ SELZY = {
                     "filter": {"birthday__month__in": [6, 7, 8]},
                 },
             },
+            # What Selzy learns comes back to the lead (webhooks and the reconciliation):
+            # an unsubscription clears the consent, a hard bounce or a complaint marks the
+            # address undeliverable. A soft bounce only counts (on the lead's Selzy panel).
+            "write_back": {
+                "unsubscribed": {"consent": False, "consent_withdrawn_at": "@event_time"},
+                "hard_bounce": {"email_undeliverable": True},
+                "complaint": {"email_undeliverable": True, "consent": False},
+            },
         }
     },
 }

@@ -101,6 +101,11 @@ SELZY = {
             "filter": {"consent": True},
             "segments": {"vip": {"label": "VIP leads", "filter": {"score__gte": 80}}},
             "updated_field": "updated_at",
+            "write_back": {
+                "unsubscribed": {"consent": False, "consent_withdrawn_at": "@event_time"},
+                "hard_bounce": {"email_undeliverable": True},
+                "complaint": {"email_undeliverable": True, "consent": False},
+            },
         }
     },
     # Incremental syncs run at once (the immediate runner would otherwise wait 10 s).

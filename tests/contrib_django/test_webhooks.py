@@ -86,7 +86,7 @@ def test_register_button_calls_set_hook(
     (state,) = emulator.state_dump()["accounts"]
     (hook,) = state["hooks"]
     assert hook["url"] == "http://testserver/selzy/webhook/"
-    assert hook["events"] == ["campaign_status", "unsubscribe"]
+    assert hook["events"] == ["campaign_status", "email_status", "subscribe", "unsubscribe"]
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405
     with override_settings(SELZY={**SELZY, "SITE_URL": "https://crm.example/"}):
         client.post(reverse("admin:selzy_webhook_register"))

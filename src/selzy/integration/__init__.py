@@ -13,7 +13,10 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
   :func:`dry_run` counts what either would do; every one of them adds up to :class:`RunTotals`;
 - campaigns: :func:`launch_campaign` (a :class:`LaunchOutcome`: created, adopted after a lost
   answer, refused as already sent, failed, or not confirmed yet; :func:`resolve_launch` asks
-  Selzy again) and :func:`take_stats_snapshot`.
+  Selzy again) and :func:`take_stats_snapshot`;
+- feedback: :class:`Feedback` reads what Selzy learned about an address (webhook events, the
+  delivery report, the contact export) into one vocabulary (:func:`delivery_feedback`,
+  :func:`exported_status`), hard and soft bounces kept apart.
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
@@ -52,6 +55,18 @@ from ._errors import (
     IntegrationError,
     InvalidValueError,
     MappingError,
+)
+from ._feedback import (
+    EXPORT_FIELDS,
+    FEEDBACK_KINDS,
+    STATUS_KINDS,
+    ExportedStatus,
+    Feedback,
+    FeedbackKind,
+    Origin,
+    delivery_feedback,
+    exported_status,
+    is_hard_bounce,
 )
 from ._fields import (
     COMPATIBLE,
@@ -96,10 +111,13 @@ __all__ = [
     "CHANGE_KINDS",
     "CLOCK_SLACK",
     "COMPATIBLE",
+    "EXPORT_FIELDS",
+    "FEEDBACK_KINDS",
     "NOTE_CODES",
     "PHONE_COUNTRIES",
     "SELZY_TYPES",
     "STATS_COUNTERS",
+    "STATUS_KINDS",
     "SYSTEM_TARGETS",
     "YEARLESS_YEAR",
     "BatchOutcome",
@@ -111,6 +129,9 @@ __all__ = [
     "Contact",
     "DateFormat",
     "DryRunReport",
+    "ExportedStatus",
+    "Feedback",
+    "FeedbackKind",
     "FieldLimitError",
     "FieldMapping",
     "FieldPlan",
@@ -128,6 +149,7 @@ __all__ = [
     "MappingProblem",
     "NewField",
     "NoStates",
+    "Origin",
     "PhoneOwner",
     "ProgressCallback",
     "Rejection",
@@ -147,13 +169,16 @@ __all__ = [
     "compatible_targets",
     "convert_value",
     "converters",
+    "delivery_feedback",
     "dry_run",
     "ensure_fields",
     "ensure_fields_async",
+    "exported_status",
     "format_duration",
     "import_records",
     "import_records_async",
     "is_compatible",
+    "is_hard_bounce",
     "launch_campaign",
     "normalise_email",
     "normalise_phone",

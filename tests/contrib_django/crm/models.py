@@ -16,6 +16,8 @@ class Lead(models.Model):
     score = models.IntegerField(default=0)
     notes = models.TextField(blank=True)
     consent = models.BooleanField(default=True)
+    email_undeliverable = models.BooleanField(default=False)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)  # the sync's periodic scan reads it
 
     def __str__(self) -> str:

@@ -115,6 +115,16 @@ def _subject(kind: str, data: dict[str, Any], where: str) -> tuple[str, object]:
         ):
             raise BadPayload(f"{where} has {CONTACT_EVENTS[kind]} that are not list ids")
         return email.strip().lower(), sorted(_number(i) or 0 for i in lists or [])
+    if kind == "email_status":
+        email, status = data.get("email"), data.get("status")
+        if not isinstance(email, str) or not email.strip() or len(email) > _EMAIL_MAX:
+            raise BadPayload(f"{where} has no email")
+        if not isinstance(status, str) or not status or len(status) > _STATUS_MAX:
+            raise BadPayload(f"{where} has no status of at most {_STATUS_MAX} characters")
+        campaign_id = data.get("campaign_id")
+        if campaign_id is not None and _number(campaign_id) is None:
+            raise BadPayload(f"{where} has a campaign_id that is not an id")
+        return email.strip().lower(), [status, _number(campaign_id)]
     # An event the module does not act on: stored for the signal, told apart by its usual keys.
     email, campaign_id = data.get("email"), data.get("campaign_id")
     subject = email.strip().lower() if isinstance(email, str) else str(campaign_id or "")

@@ -24,9 +24,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 import selzy
+from selzy.integration import Feedback, delivery_feedback
 
 from .event_payloads import CONTACT_EVENTS
-from .models import Campaign, Connection, ContactState, WebhookEvent
+from .feedback import apply_feedback
+from .models import Campaign, Connection, WebhookEvent
 from .signals import webhook_event
 from .tasks import job, submit
 
@@ -118,21 +120,50 @@ def _superseded(event: WebhookEvent) -> bool:
 
 
 def _apply(event: WebhookEvent) -> bool:
-    """The event's effect on the module's rows; False for an event it does not act on."""
+    """The event's effect on the module's rows and the site's records (:mod:`.feedback`);
+    False for an event it does not act on."""
     data = event.payload
     if event.kind == "campaign_status":
         Campaign.objects.filter(campaign_id=int(event.subject)).update(status=data["status"])
         return True
+    feedback = feedback_of(event)
+    if feedback is None:
+        return False
+    if not feedback.concerns(Connection.current().list_id):
+        return False  # about other lists only: ours may still write to them
+    apply_feedback(feedback, list_id=Connection.current().list_id)
+    return True
+
+
+def feedback_of(event: WebhookEvent) -> Feedback | None:
+    """A contact event read as :class:`selzy.integration.Feedback`; None for other events and
+    for delivery statuses that say nothing happened to the address."""
+    data = event.payload
     if event.kind in CONTACT_EVENTS:
-        lists = data.get(CONTACT_EVENTS[event.kind])
-        list_id = Connection.current().list_id
-        if lists and list_id not in {int(i) for i in lists}:
-            return False  # about other lists only: ours may still write to them
-        # A person who subscribes again may be written to again; an unsubscribed one never.
-        unsubscribed = event.kind == "unsubscribe"
-        ContactState.objects.filter(email__iexact=event.subject).update(unsubscribed=unsubscribed)
-        return True
-    return False
+        lists = data.get(CONTACT_EVENTS[event.kind]) or []
+        return Feedback(
+            kind="unsubscribed" if event.kind == "unsubscribe" else "subscribed",
+            email=event.subject,
+            time=event.event_time,
+            origin="webhook",
+            status=event.kind,
+            list_ids=tuple(int(i) for i in lists),
+        )
+    if event.kind == "email_status":
+        status = str(data.get("status", ""))
+        kind = delivery_feedback(status)
+        if kind is None:
+            return None
+        campaign_id = data.get("campaign_id")
+        return Feedback(
+            kind=kind,
+            email=event.subject,
+            time=event.event_time,
+            origin="webhook",
+            campaign_id=int(campaign_id) if str(campaign_id or "").isdigit() else None,
+            status=status,
+        )
+    return None
 
 
 def _signal(event: WebhookEvent, superseded: bool) -> None:

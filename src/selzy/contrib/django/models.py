@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -34,6 +35,12 @@ class Connection(models.Model):
     list_title = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=64, blank=True)
     mapping_completed_at = models.DateTimeField(null=True, blank=True)
+    # The webhook's health as listHooks last showed it (Selzy stops a hook after 24 h of
+    # failures): its status, when it was checked, and when the module last re-armed it.
+    hook_url = models.CharField(max_length=1000, blank=True)
+    hook_status = models.CharField(max_length=32, blank=True)
+    hook_checked_at = models.DateTimeField(null=True, blank=True)
+    hook_rearmed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -286,6 +293,15 @@ class ContactState(models.Model):
     dirty_since = models.DateTimeField(null=True, blank=True)
     version = models.BigIntegerField(default=0)
     unsubscribed = models.BooleanField(default=False)
+    # What Selzy told about the address (webhooks, the reconciliation): the status cache.
+    # ``status_at`` is when the last (un)subscription applied happened in Selzy, so an older
+    # report never overrides a newer one; a soft bounce only counts, a hard one or a complaint
+    # marks the address (and the rules of :mod:`.feedback` write it back to the record).
+    status_at = models.DateTimeField(null=True, blank=True)
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    soft_bounces = models.IntegerField(default=0)
+    last_soft_bounce_at = models.DateTimeField(null=True, blank=True)
     taken_by = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -298,6 +314,8 @@ class ContactState(models.Model):
             models.Index(fields=["source", "email"], name="selzy_state_email"),
             # Which record's contact holds a phone (one person, one contact: issue 9).
             models.Index(fields=["source", "phone"], name="selzy_state_phone"),
+            # Selzy's feedback names an address however it was written: matched lowercased.
+            models.Index(Lower("email"), name="selzy_state_email_lower"),
         ]
 
     def __str__(self) -> str:
@@ -377,6 +395,8 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The per-address report's cursor: getCampaignDeliveryStats is asked for changes since then.
+    activity_fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -456,3 +476,58 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} at {self.event_time:%Y-%m-%d %H:%M:%S}"
+
+
+class ContactActivity(models.Model):
+    """What happened to one address in one campaign (or, with campaign 0, outside any): sent,
+    delivered, opened, clicked, bounced, unsubscribed, complained; each kind once per campaign,
+    at the first time it was heard of (webhooks and the delivery report agree on that)."""
+
+    email = models.CharField(max_length=320)  # lowercased
+    campaign_id = models.BigIntegerField(default=0)  # 0: not about a campaign
+    kind = models.CharField(max_length=16)  # selzy.integration.FeedbackKind
+    status = models.CharField(max_length=40, blank=True)  # Selzy's word, e.g. err_mailbox_full
+    happened_at = models.DateTimeField()
+    origin = models.CharField(max_length=16)  # webhook, delivery_stats, reconciliation
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-happened_at", "-pk"]
+        verbose_name_plural = "contact activities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "campaign_id", "kind"], name="selzy_activity_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["email", "happened_at"], name="selzy_activity_email"),
+            models.Index(fields=["campaign_id", "kind"], name="selzy_activity_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.kind} at {self.happened_at:%Y-%m-%d %H:%M}"
+
+
+class Reconciliation(models.Model):
+    """One run of the reconciliation job: the list's statuses read from an export and the
+    ledger and records repaired where a webhook was missed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    list_id = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    task_uuid = models.CharField(max_length=64, blank=True)
+    rows = models.IntegerField(default=0)  # contacts read from the export
+    repaired = models.JSONField(default=dict, blank=True)  # feedback kind -> contacts repaired
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Reconciliation of list {self.list_id} at {self.started_at:%Y-%m-%d %H:%M}"

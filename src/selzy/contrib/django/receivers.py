@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from .changes import mark_dirty
 from .sources import ContactSource, contact_sources
 from .worker import schedule_sync
+from .writeback import is_writing_back
 
 logger = logging.getLogger("selzy.django")
 
@@ -26,6 +27,8 @@ def configured_sources() -> list[ContactSource]:
 
 
 def _changed(model: type[models.Model], pk: Any, *, deleted: bool) -> None:
+    if is_writing_back():
+        return  # Selzy's own feedback written to the record: sending it back would loop
     for source in configured_sources():
         if source.model is not model:
             continue

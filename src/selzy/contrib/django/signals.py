@@ -11,3 +11,21 @@ from django.dispatch import Signal
 #: The module itself updates campaign statuses and unsubscriptions from them. A handler that
 #: raises leaves the event waiting, to be processed (and signalled) again later.
 webhook_event = Signal()
+
+# What Selzy learned about a contact, sent once per source record it concerns, after the
+# ledger and the record's write-back rule were applied (:mod:`.feedback`). ``sender`` is the
+# source's model class; the arguments are ``source`` (its key), ``record_id`` (``str(pk)``),
+# ``email`` and ``feedback`` (a :class:`selzy.integration.Feedback`: kind, time, origin
+# "webhook", "delivery_stats" or "reconciliation", campaign_id, Selzy's status word).
+
+#: Every piece of feedback, engagement included (sent, delivered, opened, clicked...).
+contact_feedback = Signal()
+#: The person unsubscribed from the module's list (or from every list of the account).
+contact_unsubscribed = Signal()
+#: The person subscribed again.
+contact_subscribed = Signal()
+#: A letter bounced; ``hard`` is True when the address is undeliverable (a soft bounce, a full
+#: mailbox or a retry, never disables the address).
+contact_bounced = Signal()
+#: The person marked a letter as spam.
+contact_complained = Signal()

@@ -14,6 +14,8 @@ Declared in ``SELZY["CONTACT_SOURCES"]``::
             "segments": {"vip": {"label": "VIP customers", "filter": {"company__isnull": False}}},
             "updated_field": "updated_at",            # optional: a modification time the
                                                       # periodic scan reads (bulk updates)
+            "write_back": {"unsubscribed": {"consent": False}},  # optional: what Selzy's
+                                                      # feedback does to the record (.writeback)
         }
     }
 
@@ -41,6 +43,7 @@ from django.utils.module_loading import import_string
 from selzy.integration import SourceField, SourceRecord
 
 from .conf import selzy_settings
+from .writeback import NO_WRITE_BACK, WriteBack, read_write_back
 
 _TYPES: list[tuple[type[models.Field[Any, Any]], str]] = [
     (models.BooleanField, "bool"),
@@ -74,6 +77,7 @@ class ContactSource:
     filter: Any
     segments: dict[str, dict[str, Any]]
     updated_field: str | None = None
+    write_back: WriteBack = NO_WRITE_BACK
 
     def fields(self) -> list[SourceField]:
         """The offered fields with their Selzy types, for the mapping screen."""
@@ -232,6 +236,7 @@ def _source(key: str, spec: dict[str, Any]) -> ContactSource:
         filter=spec.get("filter"),
         segments=dict(spec.get("segments") or {}),
         updated_field=updated_field,
+        write_back=read_write_back(key, model, spec.get("write_back")),
     )
 
 

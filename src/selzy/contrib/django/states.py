@@ -144,19 +144,8 @@ def _rejection_rows(run: ImportRun, rejections: Sequence[Rejection]) -> list[Imp
     return list(rows.values())
 
 
-_UPSERT_COLUMNS = (
-    "source",
-    "source_id",
-    "email",
-    "phone",
-    "row_hash",
-    "synced_at",
-    "dirty",
-    "dirty_since",
-    "version",
-    "unsubscribed",
-    "taken_by",
-)
+#: The columns a sync writes; every other column of a new row gets its field's default.
+_UPSERT_COLUMNS = ("source", "source_id", "email", "phone", "row_hash", "synced_at", "dirty")
 _UPSERT_SET = ("email", "phone", "row_hash", "synced_at", "dirty", "taken_by")
 
 
@@ -196,6 +185,10 @@ def upsert_states(
     # concrete_fields, not get_field(): only a concrete field is sure to have a column.
     columns = {field.name: field.column for field in meta.concrete_fields}
     column = {name: quote(columns[name]) for name in _UPSERT_COLUMNS}
+    # The rest (the status cache, the dirty version...) as a new row starts: the defaults.
+    others = [f for f in meta.concrete_fields if f.name not in column and not f.primary_key]
+    column.update({f.name: quote(f.column) for f in others})
+    defaults = tuple(f.get_db_prep_save(f.get_default(), db) for f in others)
     # Only quoted identifiers from the model's own metadata go into the text; values are
     # parameters.
     table = quote(meta.db_table)
@@ -210,6 +203,5 @@ def upsert_states(
         (key, str(s.source_id), s.email, s.phone, s.row_hash, at, str(s.source_id) in changed)
         for s in synced
     ]
-    defaults = (None, 0, False, None)  # dirty_since, version, unsubscribed, taken_by
     with db.cursor() as cursor:
         cursor.executemany(sql, [(*row, *defaults) for row in rows])

@@ -40,7 +40,9 @@ from ._common import MANAGE, explain, require, setup_redirect, site_url_for
 
 logger = logging.getLogger("selzy.django")
 
-HOOK_EVENTS = {"campaign_status": "*", "unsubscribe": "*"}
+#: Everything the module acts on: campaign statuses, (un)subscriptions, every delivery status
+#: (delivered, read, clicked, bounces, complaints), each as Selzy's filter syntax "*".
+HOOK_EVENTS = {"campaign_status": "*", "unsubscribe": "*", "subscribe": "*", "email_status": "*"}
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # Selzy cannot send a CSRF token; auth instead
@@ -97,6 +99,7 @@ def register_hook(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Selzy will notify {url} when a campaign's status changes or a contact unsubscribes.",
+            f"Selzy will notify {url} when a campaign's status changes, a contact unsubscribes "
+            "or subscribes, and a letter is delivered, read, clicked, bounces or is marked spam.",
         )
     return redirect("admin:selzy_connection_changelist")
