@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from selzy.contrib.django import jobs
+from selzy.contrib.django import events, jobs
 from selzy.contrib.django.models import Campaign, Connection, ContactState, WebhookEvent
 from selzy.contrib.django.signals import webhook_event
 
@@ -263,3 +263,63 @@ def test_the_cron_command_applies_events_left_waiting(campaign: Campaign, ready:
     assert "Applied 1 waiting webhook events" in out.getvalue()
     campaign.refresh_from_db()
     assert campaign.status == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_failing_every_time_is_given_up_and_does_not_hold_the_next_back(
+    campaign: Campaign,
+) -> None:
+    def handler(sender: Any, event: Any, **kwargs: Any) -> None:
+        if event.data.get("status") == "in_progress":
+            raise RuntimeError("the site's handler is broken")
+
+    webhook_event.connect(handler)
+    try:
+        assert post(status_event("in_progress", "2025-01-06 10:00:00")) == 200
+        broken = WebhookEvent.objects.get()
+        for attempt in range(2, events.MAX_ATTEMPTS + 1):
+            WebhookEvent.objects.update(received_at=timezone.now() - dt.timedelta(minutes=2))
+            jobs.scan_changes()
+            broken.refresh_from_db()
+            assert broken.attempts == attempt
+        # Given up: kept with its error, never taken again, never applied.
+        assert broken.processed_at is not None
+        assert not broken.applied
+        assert broken.error.startswith(f"Given up after {events.MAX_ATTEMPTS} attempts.")
+        WebhookEvent.objects.update(received_at=timezone.now() - dt.timedelta(minutes=2))
+        jobs.scan_changes()
+        broken.refresh_from_db()
+        assert broken.attempts == events.MAX_ATTEMPTS
+        # The campaign's later events still apply.
+        assert post(status_event("completed", "2025-01-06 11:00:00")) == 200
+    finally:
+        webhook_event.disconnect(handler)
+    campaign.refresh_from_db()
+    assert campaign.status == "completed"
+
+
+@pytest.mark.django_db
+def test_processed_events_are_pruned_after_the_retention(campaign: Campaign) -> None:
+    assert post(status_event("in_progress", "2025-01-06 10:00:00")) == 200
+    assert post(status_event("completed", "2025-01-06 11:00:00")) == 200
+    old, recent = WebhookEvent.objects.order_by("event_time")
+    now = timezone.now()
+    WebhookEvent.objects.filter(pk=old.pk).update(
+        processed_at=now - events.KEEP_PROCESSED - dt.timedelta(hours=1)
+    )
+    WebhookEvent.objects.filter(pk=recent.pk).update(processed_at=now - dt.timedelta(days=1))
+    jobs.scan_changes()
+    assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_events_read_only(admin_client: Client, campaign: Campaign) -> None:
+    assert post(status_event("in_progress", "2025-01-06 10:00:00")) == 200
+    event = WebhookEvent.objects.get()
+    listing = admin_client.get(reverse("admin:selzy_webhookevent_changelist"))
+    assert listing.status_code == 200
+    assert b"campaign_status" in listing.content
+    page = admin_client.get(reverse("admin:selzy_webhookevent_change", args=[event.pk]))
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content  # nothing to change
+    assert admin_client.get(reverse("admin:selzy_webhookevent_add")).status_code == 403

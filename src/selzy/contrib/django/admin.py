@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     _ConnectionAdmin = admin.ModelAdmin[models.Connection]
     _CampaignAdmin = admin.ModelAdmin[models.Campaign]
     _ImportRunAdmin = admin.ModelAdmin[models.ImportRun]
+    _WebhookEventAdmin = admin.ModelAdmin[models.WebhookEvent]
 else:
-    _ConnectionAdmin = _CampaignAdmin = _ImportRunAdmin = admin.ModelAdmin
+    _ConnectionAdmin = _CampaignAdmin = _ImportRunAdmin = _WebhookEventAdmin = admin.ModelAdmin
 
 
 @admin.register(models.Connection)
@@ -116,4 +117,23 @@ class ImportRunAdmin(_ImportRunAdmin):
     readonly_fields = [f.name for f in models.ImportRun._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.WebhookEvent)
+class WebhookEventAdmin(_WebhookEventAdmin):
+    """Selzy's webhook events as received: read-only, for finding why one did not apply."""
+
+    list_display = ("kind", "subject", "event_time", "received_at", "processed_at", "applied")
+    list_filter = ("kind", "applied", ("processed_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "error")
+    date_hierarchy = "event_time"
+    readonly_fields = [f.name for f in models.WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: models.WebhookEvent | None = None
+    ) -> bool:
         return False

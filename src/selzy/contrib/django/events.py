@@ -11,7 +11,9 @@
   error, and taken again later.
 - :func:`submit_stale` submits processing of events left waiting for more than
   :data:`STALE_AFTER` (a process that died between storing and processing, a failure): the
-  periodic scan (:func:`.jobs.scan_changes`) and every webhook call it.
+  periodic scan (:func:`.jobs.scan_changes`) and every webhook call it. An event failing
+  :data:`MAX_ATTEMPTS` times is given up (kept with its error); :func:`prune`, also from the
+  scan, deletes events processed over :data:`KEEP_PROCESSED` ago.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ logger = logging.getLogger("selzy.django")
 
 #: How long a stored event may wait for its processing before the scan submits it again.
 STALE_AFTER = dt.timedelta(minutes=1)
+
+#: Failed processings after which an event is given up (kept, with its error, never applied):
+#: a handler bug must not retry it forever, nor hold the events after it back.
+MAX_ATTEMPTS = 10
+#: How long processed events are kept. Selzy redelivers for 24 hours, so a redelivery can
+#: never meet a pruned event; the rest is the record the admin shows.
+KEEP_PROCESSED = dt.timedelta(days=90)
 
 #: The kinds whose events must apply in order, each with the kinds sharing its subject.
 ORDERED = {
@@ -101,12 +110,33 @@ def _process(pk: int) -> bool:
                 event.save(update_fields=["applied"])
                 _signal(event, superseded)
         except Exception as error:  # a job has no caller to raise to: keep it for later
-            logger.exception("Selzy webhook event %s (%s) failed", pk, event.kind)
-            WebhookEvent.objects.filter(pk=pk).update(
-                processed_at=None, error=f"{type(error).__name__}: {error}"
-            )
+            attempts = event.attempts + 1
+            reason = f"{type(error).__name__}: {error}"
+            if attempts >= MAX_ATTEMPTS:
+                logger.exception(
+                    "Selzy webhook event %s (%s) failed %s times; given up",
+                    pk,
+                    event.kind,
+                    attempts,
+                )
+                # processed_at stays set: never taken again, visible in the admin with its error
+                WebhookEvent.objects.filter(pk=pk).update(
+                    attempts=attempts, error=f"Given up after {attempts} attempts. {reason}"
+                )
+            else:
+                logger.exception("Selzy webhook event %s (%s) failed", pk, event.kind)
+                WebhookEvent.objects.filter(pk=pk).update(
+                    processed_at=None, attempts=attempts, error=reason
+                )
             return False
     return True
+
+
+def prune() -> int:
+    """Delete the events processed more than :data:`KEEP_PROCESSED` ago; how many."""
+    before = timezone.now() - KEEP_PROCESSED
+    deleted, _ = WebhookEvent.objects.filter(processed_at__lt=before).delete()
+    return deleted
 
 
 def _superseded(event: WebhookEvent) -> bool:

@@ -209,6 +209,7 @@ def scan_changes() -> dict[str, int]:
     Returns how many contacts were marked, by reason, over every source."""
     leases.interrupt_stale()
     events.submit_stale()
+    events.prune()
     totals: dict[str, int] = {}
     for source in configured_sources():
         counts = scan_source(source)

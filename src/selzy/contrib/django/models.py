@@ -453,7 +453,8 @@ class WebhookEvent(models.Model):
     redeliveries store nothing new. ``subject`` is what the event is about (a campaign id, or a
     contact's lowercased email): an event is applied only when no later event of the same
     subject has been (``applied``), so events take effect in the order they happened.
-    ``processed_at`` is empty until processing succeeded; ``error`` says why it last failed.
+    ``processed_at`` is empty until processing succeeded (or was given up after
+    :data:`.events.MAX_ATTEMPTS` failures); ``error`` says why it last failed.
     """
 
     kind = models.CharField(max_length=64)  # Selzy's event_name
@@ -466,6 +467,7 @@ class WebhookEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     applied = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    attempts = models.IntegerField(default=0)  # failed processings; given up at MAX_ATTEMPTS
 
     class Meta:
         ordering = ["event_time", "pk"]
