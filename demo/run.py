@@ -29,6 +29,10 @@ DEFAULT_API_KEY = "demo0api0key0for0the0local0emulator"
 USERNAME, PASSWORD = "admin", "selzy-demo"
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 10.0
+#: How often the periodic scan runs, as the cron line the README gives would
+#: (``selzy_sync --incremental``: changes the signals missed, webhook events left waiting,
+#: dead syncs taken over, and the reconciliation when it is due).
+SCAN_SECONDS = 60.0
 
 
 def _port_free(port: int) -> bool:
@@ -124,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
     children: list[subprocess.Popen[bytes]] = []
+    scan = None
     try:
         if not real_service:
             emulator = subprocess.Popen(  # noqa: S603 - our own CLI
@@ -143,15 +148,31 @@ def main(argv: list[str] | None = None) -> int:
         children.append(site)
         _wait_until_up(f"{site_url}/admin/login/", site, "demo site")
         _banner(options, site_url, emulator_url, env["SELZY_BASE_URL"], real_service)
+        scan: subprocess.Popen[bytes] | None = None
+        next_scan = time.monotonic() + SCAN_SECONDS
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+            if time.monotonic() >= next_scan and (scan is None or scan.poll() is not None):
+                scan = _periodic_scan(env)
+                next_scan = time.monotonic() + SCAN_SECONDS
         print("A demo server stopped on its own; stopping the rest.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop(children)
+        _stop(children + ([scan] if scan is not None else []))
         print("Demo stopped.", file=sys.stderr)
+
+
+def _periodic_scan(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """One run of the periodic scan, in the background, its output kept off the console."""
+    return subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, MANAGE, "selzy_sync", "--incremental", "--verbosity", "0"],
+        env=env,
+        # Until the list is chosen the command says so and exits 1: not news every minute.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _banner(
