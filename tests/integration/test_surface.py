@@ -40,6 +40,9 @@ SURFACE = {
     # campaigns
     "CLOCK_SLACK", "STATS_COUNTERS", "LaunchKind", "LaunchOutcome", "StatsSnapshot",
     "launch_campaign", "resolve_launch", "take_stats_snapshot",
+    # what Selzy learns about an address
+    "EXPORT_FIELDS", "FEEDBACK_KINDS", "STATUS_KINDS", "ExportedStatus", "Feedback",
+    "FeedbackKind", "Origin", "delivery_feedback", "exported_status", "is_hard_bounce",
     # errors
     "FieldLimitError", "FieldPlanError", "ImportInterruptedError", "IntegrationError",
     "InvalidValueError", "MappingError",
