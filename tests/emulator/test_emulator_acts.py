@@ -312,3 +312,13 @@ def test_an_unsubscribe_names_one_letter_and_its_list(world: World) -> None:
     }
     assert answer["contact"]["email_status"] == "new"
     assert world.stats(cid)["unsubscribed"] == 0
+
+
+def test_a_hard_bounce_dooms_the_letters_not_sent_yet(world: World) -> None:
+    world.import_contacts(["later+click@example.org"])
+    cid = world.campaign(start_time="2025-01-07 12:00", timezone="UTC")
+    answer = act(world, email="later+click@example.org", action="hard_bounce")
+    assert "campaign_id" not in answer["events"][0]["event_data"]
+    world.emu.advance(days=2)
+    assert world.report(cid) == {"later+click@example.org": "err_user_unknown"}
+    assert assert_agree(world, cid)["delivered"] == 0

@@ -54,7 +54,7 @@ def assert_agree(world: World, cid: int) -> dict[str, int]:
     assert len(unsubscribes) == stats["unsubscribed"]
     last: dict[str, str] = {}
     for event in world.events("email_status"):
-        if event["campaign_id"] == cid:
+        if event.get("campaign_id") == cid:
             last[event["email"]] = event["status"]
     assert report == last
     failed = sum(heard[s] for s in HARD | SOFT)

@@ -18,7 +18,8 @@ unsubscribe  the unsubscribe link of the newest delivered letter of one of the p
 subscribe    the person's own consent (an activation link): active again in ``list_id``, or in
              every list they left; ``subscribe``
 hard_bounce  a letter bounces ``err_user_unknown``: the campaign letter still in flight, or one
-             outside campaigns (no ``campaign_id`` in the event); availability ``unreachable``
+             outside campaigns (no ``campaign_id`` in the event); availability ``unreachable``;
+             letters planned but not sent yet will bounce too
 soft_bounce  the same with ``err_mailbox_full``; availability ``mailbox_full``
 complaint    the newest delivered letter is reported as spam (``ok_spam_folder``), or one outside
              campaigns; availability ``spam_folder``
@@ -246,6 +247,13 @@ def _hard_bounce(doing: _Doing) -> None:
     if doing.contact.email_availability == "unreachable":
         raise ActRefused(f"{doing.email} is unreachable already (it bounced hard)", 409)
     _bounce(doing, HARD_BOUNCE)
+    # Letters planned but not sent yet bounce too, as the model plans them for a dead address.
+    for campaign in doing.account.campaigns.values():
+        for index, rec in enumerate(campaign.recipients):
+            if rec.contact_id == doing.contact.id and rec.sent_at > doing.now:
+                rec.result, rec.deferred_at = HARD_BOUNCE, None
+                rec.reads, rec.clicks, rec.unsubscribed_at, rec.spam_at = [], [], None, None
+                reschedule(campaign, index)
 
 
 def _soft_bounce(doing: _Doing) -> None:

@@ -42,7 +42,9 @@ def _number(args: Mapping[str, Any], name: str) -> int | None:
 
 def _text(args: Mapping[str, Any], name: str) -> str | None:
     value = args.get(name)
-    return str(value).strip() or None if value is not None else None
+    if value is None:
+        return None
+    return str(value).strip() or None
 
 
 @control("POST", "contacts/act")
