@@ -48,6 +48,7 @@ generate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/client_encode.py
 	$(BIN)/python bench/emulator_import.py
+	$(BIN)/python bench/emulator_export.py
 	$(BIN)/python bench/sync.py
 
 # The demo CRM with the Selzy module: migrates and seeds demo/db.sqlite3, starts the emulator

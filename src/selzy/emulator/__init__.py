@@ -10,6 +10,7 @@ In-process::
 Over HTTP: ``with ThreadedEmulatorServer() as server: ... server.url ...``; or `serve()`.
 """
 
+from ._acts import ActRefused
 from ._adapters import as_httpx_handler, make_wsgi_app
 from ._clock import Clock, FrozenClock, SystemClock
 from ._core import Emulator
@@ -22,6 +23,7 @@ from ._state import Letter
 from ._webhooks import verify_webhook
 
 __all__ = [
+    "ActRefused",
     "Clock",
     "Emulator",
     "Fault",

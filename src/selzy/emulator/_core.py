@@ -23,6 +23,7 @@ from typing import Any
 from selzy.protocol import METHODS
 
 from . import _handlers  # noqa: F401 - importing fills the handler table
+from ._acts import Act, ActRefused, perform
 from ._call import HANDLERS, Call, Fetcher
 from ._clock import Clock, FrozenClock
 from ._control import handle_control
@@ -351,6 +352,43 @@ class Emulator:
             deliveries, text = apply_token(self.state, token, self.clock.now())
         self.deliver(deliveries)
         return text
+
+    def act(
+        self,
+        email: str,
+        action: str,
+        *,
+        list_id: int | None = None,
+        campaign_id: int | None = None,
+        login: str | None = None,
+        url: str | None = None,
+    ) -> dict[str, Any]:
+        """Make a contact do something now, as the person would: `action` is one of
+        unsubscribe, subscribe, hard_bounce, soft_bounce, complaint, open, click.
+
+        The contact, the campaign statistics and the webhooks (delivered now, signed) change as
+        if the campaign model had planned it; returns the events and the contact's standing.
+        Raises `ActRefused` (a ValueError with an HTTP `status`) when it cannot happen.
+        """
+        refused: ActRefused | None = None
+        answer: dict[str, Any] = {}
+        with self.lock:
+            now = self.clock.now()
+            # What is due happens first, so the act lands after it, and is delivered either way.
+            deliveries = advance_timelines(self.state, now)
+            try:
+                account, events, answer = perform(
+                    self.state, now, Act(email, action, list_id, campaign_id, login, url)
+                )
+            except ActRefused as exc:
+                refused = exc
+            else:
+                if events and account.hooks:
+                    deliveries += deliveries_for(account, events, now)
+        self.deliver(deliveries)
+        if refused is not None:
+            raise refused
+        return answer
 
     def webhook_log(self) -> list[dict[str, Any]]:
         """Every webhook / notify_url attempt so far."""

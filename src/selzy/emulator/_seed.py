@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 from selzy.protocol import FIELD_TYPES
 
-from ._call import Event
-from ._state import Account, MailList, Membership, Sender, State, UserField
+from ._effects import resubscribe, subscribe_event
+from ._state import Account, MailList, Sender, State, UserField
 from ._webhooks import Delivery, deliveries_for
 
 
@@ -125,13 +125,9 @@ def apply_token(state: State, token: str, now: datetime) -> tuple[list[Delivery]
         if contact is None:
             raise KeyError("the contact no longer exists")
         list_ids = [int(i) for i in ids_text.split(",") if int(i) in account.lists]
-        contact.email_status = "active"
-        for lid in list_ids:
-            old = contact.email_lists.get(lid)
-            # Consent through the link is the one way back from "unsubscribed" (§5.2).
-            contact.email_lists[lid] = Membership("active", old.added_at if old else now, now)
-        event = Event(
-            login, "subscribe", now, {"email": contact.email, "subscribed_list_ids": list_ids}
-        )
+        joined = resubscribe(contact, list_ids, now)
+        if not joined or not contact.email:
+            return [], f"{contact.email} is subscribed already."
+        event = subscribe_event(login, contact.email, joined, now)
         return deliveries_for(account, [event], now), f"{contact.email} is subscribed."
     raise KeyError(f"unknown link purpose {purpose!r}")

@@ -1,24 +1,24 @@
 """Moving the world forward: replay campaign timelines up to "now" into contact side effects and
-webhook events, complete async tasks, and schedule webhook redeliveries."""
+webhook events, complete async tasks, and schedule webhook redeliveries (and stop a hook whose
+receiver keeps failing, as Selzy does, §6.2)."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from ._call import Event
+from ._delivery import TimelineEvent
+from ._effects import apply_letter_status, email_status_event, unsubscribe_event, unsubscribe_from
 from ._handlers.tasks import task_result
-from ._state import Account, Campaign, State
-from ._webhooks import GIVE_UP_AFTER, RETRY_EVERY, Delivery, deliveries_for, status_group
-
-_AVAILABILITY = {
-    "err_user_unknown": "unreachable",
-    "err_domain_inactive": "unreachable",
-    "err_mailbox_full": "mailbox_full",
-    "err_spam_rejected": "spam_rejected",
-}
+from ._mail import fmt, send_letter
+from ._state import Account, Campaign, Hook, State
+from ._webhooks import GIVE_UP_AFTER, RETRY_EVERY, Delivery, deliveries_for
 
 
-def _replay(account: Account, campaign: Campaign, now: datetime, events: list[Event]) -> None:
+def replay_campaign(account: Account, campaign: Campaign, now: datetime) -> list[Event]:
+    """Apply the campaign's timeline up to `now` (once: a cursor remembers); its events."""
+    events: list[Event] = []
     timeline = campaign.timeline
     i = campaign.cursor
     while i < len(timeline) and timeline[i].time <= now:
@@ -39,45 +39,46 @@ def _replay(account: Account, campaign: Campaign, now: datetime, events: list[Ev
             )
             continue
         rec = campaign.recipients[ev.recipient]
+        events.append(email_status_event(account.login, rec.email, ev.status, ev.time, campaign.id))
         contact = account.contacts.get(rec.contact_id)
-        if contact is not None:
-            if ev.status == "ok_sent":
-                contact.last_send_at = ev.time
-            elif ev.status == "ok_delivered":
-                contact.last_delivery_at = ev.time
-            elif ev.status == "ok_read":
-                contact.last_read_at = ev.time
-            elif ev.status == "ok_link_visited":
-                contact.last_click_at = ev.time
-                contact.last_read_at = contact.last_read_at or ev.time
-            elif ev.status == "ok_unsubscribed":
-                member = contact.email_lists.get(campaign.list_id)
-                if member is not None:
-                    member.status = "unsubscribed"
-                events.append(
-                    Event(
-                        account.login,
-                        "unsubscribe",
-                        ev.time,
-                        {"email": rec.email, "unsubscribed_list_ids": [campaign.list_id]},
-                    )
-                )
-            elif ev.status in _AVAILABILITY:
-                contact.email_availability = _AVAILABILITY[ev.status]
-        events.append(
-            Event(
-                account.login,
-                "email_status",
-                ev.time,
-                {
-                    "email": rec.email,
-                    "status": ev.status,
-                    "status_group": status_group(ev.status),
-                    "campaign_id": campaign.id,
-                },
-            )
-        )
+        if contact is None:
+            continue
+        apply_letter_status(contact, ev.status, ev.time)
+        if ev.status == "ok_unsubscribed":
+            # The letter's unsubscribe link: its campaign's list only.
+            unsubscribe_from(contact, [campaign.list_id])
+            events.append(unsubscribe_event(account.login, rec.email, [campaign.list_id], ev.time))
     campaign.cursor = i
+    return events
+
+
+def reschedule(campaign: Campaign, index: int) -> None:
+    """After recipient `index`'s plan was edited: its events not yet replayed follow the plan.
+
+    Call it with the campaign replayed up to now, so every event left to replay lies in the
+    future and an edit dated now is replayed next. A status already reported is not reported
+    again (each appears at most once in a letter's history).
+    """
+    done = {
+        e.status
+        for e in campaign.timeline[: campaign.cursor]
+        if e.kind == "email_status" and e.recipient == index
+    }
+    rec = campaign.recipients[index]
+    rest = [e for e in campaign.timeline[campaign.cursor :] if e.recipient != index]
+    rest += [
+        TimelineEvent(when, "email_status", status, index)
+        for when, status in rec.history(campaign.track_read, campaign.track_links)
+        if status not in done
+    ]
+    rest.sort(key=lambda e: e.time)
+    campaign.timeline[campaign.cursor :] = rest
+
+
+def _hook_live(state: State, delivery: Delivery) -> bool:
+    account = state.by_login.get(delivery.login)
+    hook = account.hooks.get(delivery.url) if account else None
+    return hook is not None and hook.status == "active"
 
 
 def advance_timelines(state: State, now: datetime) -> list[Delivery]:
@@ -87,7 +88,7 @@ def advance_timelines(state: State, now: datetime) -> list[Delivery]:
         events: list[Event] = []
         for campaign in account.campaigns.values():
             if campaign.cursor < len(campaign.timeline):
-                _replay(account, campaign, now, events)
+                events += replay_campaign(account, campaign, now)
         if events and account.hooks:
             out.extend(deliveries_for(account, events, now))
         for task in account.tasks.values():
@@ -97,14 +98,16 @@ def advance_timelines(state: State, now: datetime) -> list[Delivery]:
     due = [r for r in state.retries if r.due is not None and r.due <= now]
     if due:
         state.retries = [r for r in state.retries if r not in due]
-        out.extend(due)
+        # A hook removed, disabled or stopped meanwhile gets no more redeliveries.
+        out.extend(r for r in due if _hook_live(state, r))
     return out
 
 
 def record_delivery(
     state: State, delivery: Delivery, status: int | None, error: str, now: datetime
 ) -> None:
-    """Log an attempt; failed hook deliveries are retried every 10 minutes for 24 hours (§6.2)."""
+    """Log an attempt; failed hook deliveries are retried every 10 minutes for 24 hours (§6.2),
+    then the hook is stopped and the account owner is told."""
     ok = status == 200
     state.webhook_log.append(
         {
@@ -118,15 +121,49 @@ def record_delivery(
             "body": delivery.extra.get("body", ""),
         }
     )
-    if ok or delivery.events == 0:  # notify_url callbacks are not retried
+    if delivery.events == 0:  # notify_url callbacks are not retried
         return
     account = state.by_login.get(delivery.login)
     hook = account.hooks.get(delivery.url) if account else None
-    if hook is None:
+    if account is None or hook is None:
         return
+    if ok:
+        hook.failing_since = None
+        return
+    if hook.failing_since is None:
+        hook.failing_since = delivery.first_attempt
     if now - delivery.first_attempt >= GIVE_UP_AFTER:
-        hook.status = "stopped"
+        if hook.status == "active":
+            _stop(state, account, hook, status, error, now)
         return
     delivery.retry_count += 1
     delivery.due = now + RETRY_EVERY
     state.retries.append(delivery)
+
+
+def _stop(
+    state: State, account: Account, hook: Hook, status: int | None, error: str, now: datetime
+) -> None:
+    """Stop the hook, drop its pending redeliveries and mail the owner the last response."""
+    hook.status = "stopped"
+    state.retries = [
+        r for r in state.retries if not (r.login == account.login and r.url == hook.url)
+    ]
+    response = f"HTTP {status}" if status is not None else (error or "no answer")
+    since = fmt(hook.failing_since) or fmt(now)
+    send_letter(
+        state,
+        login=account.login,
+        kind="hook_stopped",
+        to=account.email,
+        sender="Selzy <noreply@selzy.example>",
+        subject="Your webhook handler has been stopped",
+        html_body=(
+            f"<p>Selzy could not deliver events to <code>{html.escape(hook.url)}</code> since "
+            f"{since} UTC and has stopped the handler.</p>"
+            f"<p>Last response: <code>{html.escape(response)}</code></p>"
+            "<p>Events that happen while it is stopped are not delivered later. Fix the "
+            "receiver, then call setHook with <code>status=active</code> to switch it on.</p>"
+        ),
+        now=now,
+    )

@@ -5,7 +5,7 @@ docs/emulator.md lists them for people. A path without a route, or a method a pa
 take, is a JSON 404; unreadable arguments are a JSON 400.
 """
 
-from . import files, pages, state
+from . import contacts, files, pages, state
 from ._table import handle_control
 
-__all__ = ["files", "handle_control", "pages", "state"]
+__all__ = ["contacts", "files", "handle_control", "pages", "state"]

@@ -12,9 +12,11 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;
-text-align:left;vertical-align:top}}.letter{{border:1px solid #ccc;padding:1rem}}</style>
+text-align:left;vertical-align:top}}.letter{{border:1px solid #ccc;padding:1rem}}
+.error{{color:#a00}}.done{{color:#060}}</style>
 </head><body><p><a href="/_emulator/">Selzy emulator</a> · <a href="/_emulator/outbox">Outbox</a>
-· <a href="/_emulator/state">State (JSON)</a></p><h1>{title}</h1>{body}</body></html>"""
+· <a href="/_emulator/contacts">Contacts</a> · <a href="/_emulator/state">State (JSON)</a></p>
+<h1>{title}</h1>{body}</body></html>"""
 
 
 def page(title: str, body: str, status: int = 200) -> Reply:
@@ -24,10 +26,12 @@ def page(title: str, body: str, status: int = 200) -> Reply:
 
 @control(ANY, "", raw=True)
 def index(req: ControlRequest) -> Reply:
-    """Links to the outbox, the state dump and the webhook log."""
+    """Links to the outbox, the contacts, the state dump and the webhook log."""
     return page(
         "Selzy emulator",
         "<ul><li><a href='/_emulator/outbox'>Outbox</a></li>"
+        "<li><a href='/_emulator/contacts'>Contacts</a>: make one unsubscribe, bounce, "
+        "complain or come back</li>"
         "<li><a href='/_emulator/state'>State (JSON)</a></li>"
         "<li><a href='/_emulator/webhooks'>Webhook deliveries (JSON)</a></li></ul>",
     )

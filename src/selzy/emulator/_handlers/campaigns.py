@@ -111,6 +111,11 @@ def _recipients(
     return out
 
 
+def _unreachable(account: Account) -> list[int]:
+    """Contacts whose address bounced hard: their next letters bounce too."""
+    return [c.id for c in account.contacts.values() if c.email_availability == "unreachable"]
+
+
 @api("createCampaign")
 def create_campaign(call: Call) -> dict[str, Any]:
     """Send a message to its list now or at start_time; the outcome is planned right away."""
@@ -149,18 +154,23 @@ def create_campaign(call: Call) -> dict[str, Any]:
     track_ga = call.params.flag("track_ga")
     restriction = _restriction(call)
     campaign_id = call.state.next_id("campaign")
+    sms = msg.service_type == "sms"
     recipients, statuses = plan_campaign(
         seed=call.state.seed,
         campaign_id=campaign_id,
         created=call.now,
         start=start,
         recipients=_recipients(account, msg, restriction),
-        links=links_of(msg.body) if msg.service_type == "email" else [],
+        links=[] if sms else links_of(msg.body),
         model=call.model,
+        unreachable=[] if sms else _unreachable(account),
     )
-    if msg.service_type == "sms":
+    if sms:
         for rec in recipients:
             rec.reads, rec.clicks, rec.unsubscribed_at, rec.spam_at = [], [], None, None
+            rec.deferred_at = None
+            if rec.result != "ok_delivered":
+                rec.result = "err_delivery_failed"  # checkSms' word for any failure (§5.4)
     campaign = Campaign(
         id=campaign_id,
         message_id=msg.id,

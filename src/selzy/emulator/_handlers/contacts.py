@@ -7,6 +7,7 @@ from typing import Any
 from selzy.protocol import MAX_TAGS_PER_CONTACT
 
 from .._call import Call, api
+from .._effects import NOT_MAILABLE
 from .._errors import InvalidArg, Unspecified, missing
 from .._mail import fmt, send_letter
 from .._params import text_of
@@ -69,6 +70,9 @@ def _find(account: Account, email: str, phone: str) -> Contact | None:
 
 
 def _join(contact: Contact, list_ids: list[int], call: Call, email: str, phone: str) -> None:
+    """Add the channels to the lists at once; a ``subscribe`` event names the lists the email
+    joined (none for a list it is in already, or one it left: only the person can come back)."""
+    joined: list[int] = []
     for lid in list_ids:
         for channel, wanted in ((contact.email_lists, email), (contact.phone_lists, phone)):
             if not wanted:
@@ -76,8 +80,11 @@ def _join(contact: Contact, list_ids: list[int], call: Call, email: str, phone: 
             old = channel.get(lid)
             if old is None:
                 channel[lid] = Membership("active", call.now, call.now)
-    if email:
-        call.emit("subscribe", {"email": contact.email, "subscribed_list_ids": list_ids})
+                if channel is contact.email_lists:
+                    joined.append(lid)
+    # An address unsubscribed from everything (or blocked) is not mailed whatever its lists say.
+    if email and joined and contact.email_status not in NOT_MAILABLE:
+        call.emit("subscribe", {"email": contact.email, "subscribed_list_ids": joined})
 
 
 @api("subscribe")
@@ -101,7 +108,15 @@ def subscribe(call: Call) -> dict[str, Any]:
         raise InvalidArg("overwrite: expected 0, 1 or 2")
 
     contact = _find(account, email, phone)
-    known_good = contact is not None and contact.email_status in ("new", "active")
+    # "Already in your lists with status new or active" (§5.2); a list the person left needs
+    # their own consent again, so it is not "known good" either.
+    known_good = (
+        contact is not None
+        and contact.email_status in ("new", "active")
+        and not any(
+            m.status == "unsubscribed" for lid, m in contact.email_lists.items() if lid in list_ids
+        )
+    )
     invite = double_optin == 0 or (double_optin == 4 and not known_good)
     first = account.lists[list_ids[0]]
     if invite and email and first.optin is None:
@@ -198,15 +213,24 @@ def unsubscribe(call: Call) -> dict[str, Any]:
     contact, kind, list_ids = _target(call)
     channel = contact.email_lists if kind == "email" else contact.phone_lists
     targets = [lid for lid in (list_ids or list(channel)) if lid in channel]
+    changed = []
     for lid in targets:
-        channel[lid].status = "unsubscribed"
+        if channel[lid].status != "unsubscribed":
+            channel[lid].status = "unsubscribed"
+            changed.append(lid)
+    everything = False
     if not list_ids:
         if kind == "email":
+            everything = contact.email_status != "unsubscribed"
             contact.email_status = "unsubscribed"
         else:
             contact.phone_status = "unsubscribed"
-    if kind == "email":
-        call.emit("unsubscribe", {"email": contact.email, "unsubscribed_list_ids": targets})
+    # Only a change is news: the lists that changed, or all of them when the whole address left.
+    if kind == "email" and (changed or everything):
+        call.emit(
+            "unsubscribe",
+            {"email": contact.email, "unsubscribed_list_ids": targets if everything else changed},
+        )
     return {}
 
 

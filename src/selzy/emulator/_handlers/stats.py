@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from .._call import Call, api
@@ -66,16 +67,19 @@ def get_campaign_delivery_stats(call: Call) -> dict[str, Any]:
     field_ids = [int(x) for x in call.params.int_csv("field_ids") if int(x) in call.account.fields]
     fields = [call.account.fields[i] for i in field_ids]
     t = stats_time(campaign, call.now)
-    rows: list[list[Any]] = []
-    for rec in campaign.recipients:
-        status, when = rec.status_at(t, campaign.track_read, campaign.track_links)
-        if status == "not_sent" or (since is not None and when < since):
-            continue
-        contact = call.account.contacts.get(rec.contact_id)
-        values = [contact.fields.get(f.id, "") if contact else "" for f in fields]
-        rows.append([rec.email, status, fmt(when), *values])
+    contacts = call.account.contacts
+
+    def rows() -> Iterator[list[Any]]:
+        for rec in campaign.recipients:
+            status, when = rec.status_at(t, campaign.track_read, campaign.track_links)
+            if status == "not_sent" or (since is not None and when < since):
+                continue
+            contact = contacts.get(rec.contact_id)
+            values = [contact.fields.get(f.id, "") if contact else "" for f in fields]
+            yield [rec.email, status, fmt(when), *values]
+
     header = ["email", "send_result", "last_update", *(f.name for f in fields)]
-    return create_task(call, "getCampaignDeliveryStats", to_csv(header, rows))
+    return create_task(call, "getCampaignDeliveryStats", to_csv(header, rows()))
 
 
 @api("getCampaignAggregateStats")
