@@ -7,8 +7,17 @@ from .models import Lead
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "phone", "company", "birthday", "consent", "created")
-    list_filter = ("consent", "created", "birthday")
+    list_display = (
+        "name",
+        "email",
+        "phone",
+        "company",
+        "birthday",
+        "consent",
+        "email_undeliverable",
+        "created",
+    )
+    list_filter = ("consent", "email_undeliverable", "created", "birthday")
     search_fields = ("name", "email", "company", "phone")
-    readonly_fields = ("created", "updated")
+    readonly_fields = ("created", "updated", "consent_withdrawn_at")
     list_per_page = 50
