@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from selzy import Selzy
@@ -546,3 +549,21 @@ def test_the_task_file_is_read_in_lines_whatever_its_chunks(size: int) -> None:
     assert list(_text_lines(chunks)) == [
         "email,name\r\n", "и@пример.рф,Имя 🙂\r\n", 'b@x.example,"two\n', 'lines"\r', "c\n",
     ]  # fmt: skip
+
+
+def test_the_fetched_activity_is_on_the_leads_own_page(
+    played: Campaign, emulator: Emulator, client: Any
+) -> None:
+    fetch_campaign_activity(played.pk, now=emulator.now)
+    client.force_login(User.objects.create_superuser("root"))
+    idn = Lead.objects.get(name="idn")  # its page finds the address the ledger sent, IDNA-encoded
+    html = client.get(reverse("admin:crm_lead_change", args=[idn.pk])).content.decode()
+    assert IDN_SENT in html
+    assert re.findall(r"<tr><td>[^<]*</td><td>([^<]+)</td>", html) == [
+        "Clicked", "Opened", "Delivered", "Sent"
+    ]  # fmt: skip
+    assert f"“Winter sale” (campaign {played.campaign_id})" in html
+    bounced = Lead.objects.get(name="bounced")
+    html = client.get(reverse("admin:crm_lead_change", args=[bounced.pk])).content.decode()
+    assert "Hard bounce" in html
+    assert "err_user_unknown" in html
