@@ -180,4 +180,4 @@ def test_only_staff_who_may_view_the_record_see_it(client: Client) -> None:
 def test_the_panel_is_one_readonly_field() -> None:
     panel = SelzyContactPanel()
     assert callable(panel)
-    assert str(panel.short_description) == "Selzy"
+    assert str(panel.short_description) == "Status and activity"

@@ -57,7 +57,7 @@ class SelzyContactPanel:
     """A read-only "field" for ``readonly_fields``: the record's Selzy panel (module docstring)."""
 
     __name__ = "selzy_contact_panel"  # the admin names a callable's row after it
-    short_description = gettext_lazy("Selzy")
+    short_description = gettext_lazy("Status and activity")
 
     def __call__(self, obj: models.Model | None) -> SafeString:
         return render_panel(obj)
