@@ -1,12 +1,15 @@
-"""Leads in the admin: the list a CRM user works with, searchable and filterable."""
+"""Leads in the admin: the list a CRM user works with, searchable and filterable; each lead's
+page ends with its Selzy section (status, and every campaign's sent/opened/clicked...)."""
 
 from django.contrib import admin
+
+from selzy.contrib.django.admin import SelzyContactAdminMixin
 
 from .models import Lead
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(SelzyContactAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "email",

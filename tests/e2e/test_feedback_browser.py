@@ -85,7 +85,9 @@ def test_unsubscribe_and_hard_bounce_reach_the_leads(
             what=f"{unsubscriber}'s consent was not cleared",
         )
         expect(page.locator("#id_email_undeliverable")).not_to_be_checked()
-        # PANEL expect(page.locator(".selzy-contact-panel")).to_contain_text("unsubscribed")
+        panel = page.locator(".selzy-panel")
+        expect(panel.locator(".selzy-contact-state")).to_contain_text("Unsubscribed on")
+        expect(panel.locator(".selzy-activity")).to_contain_text("Unsubscribed")
         steps.shot("lead-unsubscribed")
 
         open_lead(bouncer)
@@ -96,7 +98,8 @@ def test_unsubscribe_and_hard_bounce_reach_the_leads(
             what=f"{bouncer} was not marked undeliverable",
         )
         expect(page.locator("#id_consent")).to_be_checked()  # a bounce is not an unsubscription
-        # PANEL expect(page.locator(".selzy-contact-panel")).to_contain_text("hard bounce")
+        expect(panel.locator(".selzy-contact-state")).not_to_contain_text("Unsubscribed on")
+        expect(panel.locator(".selzy-activity")).to_contain_text("Hard bounce")
         steps.shot("lead-bounced")
     except Exception:
         steps.shot("failure")

@@ -1,6 +1,7 @@
 """The guideline flow in real Chromium, clicked as a person would, over the demo CRM and the
 emulator: login, connect, list, mapping, a new sender confirmed from the emulator's outbox,
-message, test email, campaign, statistics. A screenshot of every step goes to
+message, test email, campaign, statistics, the per-contact activity (the campaign's follow-ups,
+a lead's own page). A screenshot of every step goes to
 tests/e2e/artifacts/<test name>/ (ignored by git)."""
 
 from __future__ import annotations
@@ -171,7 +172,34 @@ def test_guideline_flow_in_chromium(chromium: Any, demo_site: DemoSite, artifact
         expect(page.locator("#selzy-chart polyline").first).to_be_attached()
         steps.shot("statistics")
 
+        # The refresh fetched each lead's activity in the background: the campaign page counts
+        # it and offers the follow-ups.
+        reload_until(
+            page,
+            lambda: page.locator("#activity-delivered").count() > 0,
+            timeout=60,
+            what="the per-contact activity was not fetched",
+        )
+        assert int(page.inner_text("#activity-delivered").replace(",", "")) > 0
+        expect(page.locator("#selzy-follow-up-opened")).to_be_enabled()
+        steps.shot("follow-up")
+        campaign_page = page.url
+
+        # A lead's own page ends with its Selzy section: its state and its activity.
+        page.goto(f"{site}/admin/crm/lead/?consent__exact=1")
+        leads = page.locator("#result_list tbody tr th a")
+        links = [leads.nth(i).get_attribute("href") for i in range(5)]
+        for link in links:  # the first few consenting leads: one was surely delivered
+            page.goto(f"{site}{link}")
+            if "Delivered" in page.locator(".selzy-panel").inner_text():
+                break
+        else:
+            raise AssertionError(f"none of the leads {links} shows a delivery")
+        expect(page.locator(".selzy-contact-state")).to_contain_text("Synced")
+        steps.shot("lead-activity")
+
         # The import behind the campaign: totals, and the rows Selzy refused, with the reason.
+        page.goto(campaign_page)
         page.get_by_role("link", name="Import details").click()
         expect(page.locator("#selzy-rejections")).to_contain_text("role address")
         steps.shot("import-details")

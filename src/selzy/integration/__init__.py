@@ -16,7 +16,8 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
   Selzy again) and :func:`take_stats_snapshot`;
 - feedback: :class:`Feedback` reads what Selzy learned about an address (webhook events, the
   delivery report, the contact export) into one vocabulary (:func:`delivery_feedback`,
-  :func:`exported_status`), hard and soft bounces kept apart.
+  :func:`exported_status`), hard and soft bounces kept apart; :func:`read_delivery_report`
+  reads getCampaignDeliveryStats' file, with the kinds each row implies (:data:`IMPLIED_KINDS`).
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
@@ -46,9 +47,18 @@ from ._convert import (
     to_text,
 )
 from ._dates import YEARLESS_YEAR, DateFormat
+from ._delivery_report import (
+    DELIVERY_REPORT_COLUMNS,
+    IMPLIED_KINDS,
+    ReportRow,
+    read_delivery_report,
+    report_address,
+    row_feedback,
+)
 from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
+    DeliveryReportError,
     FieldLimitError,
     FieldPlanError,
     ImportInterruptedError,
@@ -111,8 +121,10 @@ __all__ = [
     "CHANGE_KINDS",
     "CLOCK_SLACK",
     "COMPATIBLE",
+    "DELIVERY_REPORT_COLUMNS",
     "EXPORT_FIELDS",
     "FEEDBACK_KINDS",
+    "IMPLIED_KINDS",
     "NOTE_CODES",
     "PHONE_COUNTRIES",
     "SELZY_TYPES",
@@ -128,6 +140,7 @@ __all__ = [
     "CheckpointStore",
     "Contact",
     "DateFormat",
+    "DeliveryReportError",
     "DryRunReport",
     "ExportedStatus",
     "Feedback",
@@ -153,6 +166,7 @@ __all__ = [
     "PhoneOwner",
     "ProgressCallback",
     "Rejection",
+    "ReportRow",
     "RunTotals",
     "SelzyField",
     "SelzyType",
@@ -185,7 +199,10 @@ __all__ = [
     "normalise_tags",
     "plan_calls",
     "plan_fields",
+    "read_delivery_report",
+    "report_address",
     "resolve_launch",
+    "row_feedback",
     "row_hash",
     "selzy_field_name",
     "send_changes",

@@ -8,6 +8,7 @@
         ├── FieldPlanError          new Selzy fields cannot be created as planned
         │   └── FieldLimitError     the account would exceed its 50 user fields
         ├── InvalidValueError       one value cannot be converted to its Selzy type
+        ├── DeliveryReportError     a delivery report lacks a column or has an unreadable row
         └── ImportInterruptedError  an import stopped; its checkpoint says where to resume
 """
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 
 class IntegrationError(SelzyError):
     """Root of the errors raised by :mod:`selzy.integration`."""
+
+
+class DeliveryReportError(IntegrationError, ValueError):
+    """A file that is not a delivery report (a column missing), or a row that cannot be read."""
 
 
 class MappingError(IntegrationError, ValueError):

@@ -4,6 +4,10 @@ The screens hang off the Connection admin's URLs (``admin.site.urls``); every on
 logged-in staff user with the module's permissions. What Selzy's servers call (the webhook, the
 segment files) is served by :mod:`.urls`, outside the admin; the admin still answers at its
 older copies of those two, so hooks registered with them keep working.
+
+A contact source's own admin shows the record's Selzy state and activity with one line:
+:class:`SelzyContactAdminMixin` as a base, or :class:`SelzyContactPanel` among its
+``readonly_fields`` (:mod:`.contact_panel`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.urls import URLPattern, path
 
 from . import models
 from . import urls as public_urls
+from .contact_panel import SelzyContactAdminMixin, SelzyContactPanel
 from .redaction import hides_secrets
 from .views import imports, sending, setup, webhook
 from .views._common import may_use
@@ -28,6 +33,14 @@ if TYPE_CHECKING:
     _WebhookEventAdmin = admin.ModelAdmin[models.WebhookEvent]
 else:
     _ConnectionAdmin = _CampaignAdmin = _ImportRunAdmin = _WebhookEventAdmin = admin.ModelAdmin
+
+__all__ = [
+    "CampaignAdmin",
+    "ImportRunAdmin",
+    "SelzyAdmin",
+    "SelzyContactAdminMixin",
+    "SelzyContactPanel",
+]
 
 
 @admin.register(models.Connection)

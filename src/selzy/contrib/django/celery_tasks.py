@@ -8,7 +8,8 @@ site's Celery app lists it: ``Celery("site", include=["selzy.contrib.django.cele
 - ``selzy.dry_run(run_id)``: count what a sync would do;
 - ``selzy.scan_changes()``: the periodic scan for changed contacts, for Celery beat;
 - ``selzy.launch_campaign(campaign_id, site_url)``: import the contacts, then createCampaign;
-- ``selzy.process_events(*event_ids)``: apply stored webhook events (and the stale ones).
+- ``selzy.process_events(*event_ids)``: apply stored webhook events (and the stale ones);
+- ``selzy.fetch_activity(campaign_pk)``: a campaign's per-contact activity (delivery report).
 
 Delivery: jobs are idempotent and resume from the ledger, so every task is acknowledged late
 (after it returned) and given back to the broker when its worker process dies (OOM, kill -9, a

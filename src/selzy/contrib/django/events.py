@@ -28,6 +28,7 @@ from django.utils import timezone
 import selzy
 from selzy.integration import Feedback, delivery_feedback
 
+from .activity import submit_fetch
 from .event_payloads import CONTACT_EVENTS
 from .feedback import apply_feedback
 from .models import Campaign, Connection, WebhookEvent
@@ -154,7 +155,12 @@ def _apply(event: WebhookEvent) -> bool:
     False for an event it does not act on."""
     data = event.payload
     if event.kind == "campaign_status":
-        Campaign.objects.filter(campaign_id=int(event.subject)).update(status=data["status"])
+        campaigns = Campaign.objects.filter(campaign_id=int(event.subject))
+        campaigns.update(status=data["status"])
+        if data["status"] == "completed":
+            # The report is final now: one last fetch of its activity, whenever the last was.
+            for pk in campaigns.values_list("pk", flat=True):
+                submit_fetch(pk)
         return True
     feedback = feedback_of(event)
     if feedback is None:

@@ -1,8 +1,8 @@
 """What Selzy learned about an address, applied to the module's rows and the site's records.
 
 One entry point, :func:`apply_feedback`, whoever heard it: a webhook event (:mod:`.events`), the
-per-address delivery report, or the reconciliation that repairs a missed webhook. For one
-:class:`selzy.integration.Feedback` it
+per-address delivery report (:mod:`.activity`), or the reconciliation that repairs a missed
+webhook. For one :class:`selzy.integration.Feedback` it
 
 1. keeps the activity (:class:`.models.ContactActivity`: each kind once per campaign);
 2. updates the status cache of every ledger row with that address (:class:`.models.ContactState`,
@@ -14,6 +14,10 @@ per-address delivery report, or the reconciliation that repairs a missed webhook
 
 Feedback about an address the ledger does not know keeps its activity and changes nothing else.
 Run it inside a transaction (the callers do): a signal handler that raises undoes it all.
+
+:func:`record_engagement` is the same for engagement (sent, delivered, opened, clicked) in bulk:
+a campaign's delivery report brings one to four of them per recipient, which one
+``apply_feedback`` each would turn into several queries per recipient.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.dispatch import Signal
+from django.utils import timezone
 
-from selzy.integration import Feedback
+from selzy.integration import Feedback, FeedbackKind
 
+from .ledger import chunked
 from .models import ContactActivity, ContactState
 from .signals import (
     contact_bounced,
@@ -48,6 +55,16 @@ _KIND_SIGNALS: dict[str, Signal] = {
     "soft_bounce": contact_bounced,
     "complaint": contact_complained,
 }
+
+
+#: Kinds that only say what happened to a letter: they change no status, so they may be kept
+#: in bulk (:func:`record_engagement`).
+ENGAGEMENT_KINDS: frozenset[FeedbackKind] = frozenset({"sent", "delivered", "opened", "clicked"})
+
+#: Engagement kept per transaction by :func:`record_engagement` (activities, before
+#: de-duplication). The SELECT of what a chunk added names at most this many addresses: under
+#: SQLite's 999 parameters a statement.
+ENGAGEMENT_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -165,3 +182,96 @@ def _signal(source: ContactSource, source_id: str, feedback: Feedback) -> None:
         arguments["hard"] = feedback.kind == "hard_bounce"
     if signal is not None:
         signal.send(sender=source.model, **arguments)
+
+
+def record_engagement(feedback: Iterable[Feedback], *, chunk_size: int = ENGAGEMENT_CHUNK) -> int:
+    """Keep engagement feedback of campaigns in bulk; how many activities were new.
+
+    What :func:`apply_feedback` does for each, in a few queries per ``chunk_size`` of them
+    rather than several each: the activities are inserted at once (an activity already kept,
+    or kept by another process meanwhile, keeps its earlier time), and only the new ones go on
+    to the write-back rules and :data:`.signals.contact_feedback` (the records' ledger rows are
+    then read once per chunk; nothing is read when no source's rule wants these kinds and no
+    handler listens). Each chunk is one transaction: a handler that raises undoes its chunk.
+
+    Raises ValueError for a kind that changes a status (those need :func:`apply_feedback`) or
+    for feedback without a campaign.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    new = 0
+    for chunk in chunked(feedback, chunk_size):
+        with transaction.atomic():
+            new += _record_chunk(chunk)
+    return new
+
+
+def _record_chunk(chunk: list[Feedback]) -> int:
+    # One row per (address, campaign, kind) within the chunk: the earliest time wins.
+    earliest: dict[tuple[str, int, str], Feedback] = {}
+    for item in chunk:
+        if item.kind not in ENGAGEMENT_KINDS:
+            raise ValueError(f"{item.kind!r} changes a status: apply it with apply_feedback")
+        if not item.campaign_id:
+            raise ValueError(f"{item.kind!r} feedback for {item.email!r} names no campaign")
+        key = (item.email.strip().lower(), item.campaign_id, item.kind)
+        if key not in earliest or item.time < earliest[key].time:
+            earliest[key] = item
+    # The chunk's own mark: the rows carrying it are the ones this call added (an insert that
+    # met an existing row, however it got there, added nothing and carries an older mark).
+    stamp = timezone.now()
+    ContactActivity.objects.bulk_create(
+        [
+            ContactActivity(
+                email=email,
+                campaign_id=campaign_id,
+                kind=kind,
+                status=item.status[:40],
+                happened_at=item.time,
+                origin=item.origin,
+                recorded_at=stamp,
+            )
+            for (email, campaign_id, kind), item in earliest.items()
+        ],
+        ignore_conflicts=True,
+    )
+    added = ContactActivity.objects.filter(
+        recorded_at=stamp,
+        email__in={email for email, _, _ in earliest},
+        campaign_id__in={campaign_id for _, campaign_id, _ in earliest},
+    ).values_list("email", "campaign_id", "kind")
+    sources = _sources()
+    kinds = {kind for _, _, kind in earliest}
+    if not any(_followed(source, kinds) for source in sources.values()):
+        return added.count()
+    kept = set(added)
+    # In the order they happened, as the webhooks would have told them.
+    new = sorted((item for key, item in earliest.items() if key in kept), key=lambda f: f.time)
+    _follow(new, sources)
+    return len(new)
+
+
+def _followed(source: ContactSource, kinds: set[str]) -> bool:
+    """Whether anything acts on these kinds for the source's records: a write-back rule or
+    a handler of the feedback signal."""
+    wanted = any(source.write_back.wants(kind) for kind in kinds)
+    return wanted or contact_feedback.has_listeners(source.model)
+
+
+def _follow(new: list[Feedback], sources: dict[str, ContactSource]) -> None:
+    """The write-back rules and signals of new engagement, for every record holding its address."""
+    holders: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    rows = states_of(item.email for item in new).values_list("email", "source", "source_id")
+    for email, source_key, source_id in rows:
+        holders[email.strip().lower()].append((source_key, source_id))
+    for item in new:
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for source_key, source_id in holders.get(item.email.strip().lower(), []):
+            by_source[source_key].append(source_id)
+        for source_key, ids in by_source.items():
+            source = sources.get(source_key)
+            if source is None:
+                continue
+            source.write_back.apply(source.model, ids, item)
+            for source_id in ids:
+                _signal(source, source_id, item)

@@ -15,7 +15,8 @@ again.
 - :func:`send_campaign` launches a message's campaign once (:mod:`.launches`),
   :func:`retry_campaign` a failed one again, both through :func:`start_campaign`, which queues
   :func:`launch_campaign_job`; :func:`check_campaign` asks Selzy what a launch whose answer was
-  lost did; :func:`refresh_stats` keeps a statistics snapshot.
+  lost did; :func:`refresh_stats` keeps a statistics snapshot, then submits the fetch of the
+  campaign's per-contact activity when it is due (:mod:`.activity`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from selzy.integration import (
     take_stats_snapshot,
 )
 
-from . import events, leases
+from . import activity, events, leases
 from .changes import full_sync_done, scan_source
 from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
@@ -445,7 +446,9 @@ def _resolve(client: Selzy, campaign: Campaign) -> LaunchOutcome:
 
 
 def refresh_stats(campaign: Campaign) -> CampaignStats:
-    """getCampaignStatus and getCampaignCommonStats, kept as one point of the history."""
+    """getCampaignStatus and getCampaignCommonStats, kept as one point of the history; then
+    the campaign's activity is fetched in the background if it is due
+    (:func:`.activity.submit_if_due`)."""
     if not campaign.campaign_id:
         raise ValueError("The campaign has not been created in Selzy yet")
     with connected_client() as client:
@@ -456,4 +459,5 @@ def refresh_stats(campaign: Campaign) -> CampaignStats:
     campaign.status = taken.status
     campaign.refreshed_at = taken.taken_at
     campaign.save(update_fields=["status", "refreshed_at"])
+    activity.submit_if_due(campaign)
     return snapshot

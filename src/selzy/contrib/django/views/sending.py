@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zoneinfo
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core import signing
@@ -25,12 +26,13 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
 from selzy import AttachmentTooLargeError, SelzyError
 
-from .. import jobs, launches
+from .. import followups, jobs, launches
 from ..client import NotConnectedError, connected_client
 from ..crypto import UnreadableSecretError
 from ..forms_sending import (
@@ -247,7 +249,11 @@ def new_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{error}. Choose the contact source again.")
         return redirect("admin:selzy_mapping")
     segments = [(key, str(spec.get("label") or key)) for key, spec in source.segments.items()]
-    form = CampaignForm(form_data(request), segments=segments)
+    follow_up = _follow_up_offered(request, message)
+    if follow_up is not None:
+        segments.append((follow_up.key, followups.label(follow_up)))
+    initial = {"segment": follow_up.key} if follow_up is not None else None
+    form = CampaignForm(form_data(request), segments=segments, initial=initial)
     prior = launches.prior_send(message)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -277,6 +283,22 @@ def new_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "prior": prior,
     }
     return render(request, "selzy/campaign_new.html", "Send the campaign", context, step="campaign")
+
+
+def _follow_up_offered(request: HttpRequest, message: Message) -> followups.FollowUp | None:
+    """The follow-up segment the request names (the campaign page's button links here with
+    ``?segment=``; the form posts it back), if it may go with this message: a campaign of the
+    same list whose activity was fetched."""
+    key = request.POST.get("segment") if request.method == "POST" else request.GET.get("segment")
+    follow_up = followups.parse(key or "")
+    if follow_up is None:
+        return None
+    campaign = followups.campaign_of(follow_up)
+    if campaign is None or campaign.message.list_id != message.list_id:
+        if request.method != "POST":
+            messages.warning(request, "That follow-up is not available for this message.")
+        return None
+    return follow_up
 
 
 @require(SEND)
@@ -309,15 +331,41 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "history": campaign.stats.order_by("-taken_at"),
         "can_retry": launches.may_retry(campaign),
+        "activity": _activity_rows(campaign),
+        "follow_up_messages": Message.objects.filter(list_id=campaign.message.list_id),
     }
     title = f"Campaign: {campaign.message.subject}"
     return render(request, "selzy/campaign_detail.html", title, context, step="statistics")
 
 
+#: The per-contact activity rows of the campaign page: (kind, label).
+ACTIVITY_ROWS = [
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("opened", "Opened"),
+    ("clicked", "Clicked"),
+    ("soft_bounce", "Soft bounces"),
+    ("hard_bounce", "Hard bounces"),
+    ("unsubscribed", "Unsubscribed"),
+    ("complaint", "Spam complaints"),
+]
+
+
+def _activity_rows(campaign: Campaign) -> list[tuple[str, str, int]]:
+    """How many addresses have each kind of activity, once it was fetched."""
+    if campaign.activity_fetched_at is None:
+        return []
+    counts = followups.activity_counts(campaign)
+    return [(kind, label, counts.get(kind, 0)) for kind, label in ACTIVITY_ROWS]
+
+
 def _campaign_action(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    """POST: "refresh" the statistics, "retry" a launch that created nothing, or "check" with
-    Selzy what a launch whose answer was lost did."""
+    """POST: "refresh" the statistics, "retry" a launch that created nothing, "check" with
+    Selzy what a launch whose answer was lost did, or "follow_up": on to the campaign form of
+    the chosen message with the follow-up segment chosen."""
     action = request.POST.get("action")
+    if action == "follow_up":
+        return _follow_up(request, campaign)
     if action == "refresh":
         if campaign.campaign_id:
             _refresh(request, campaign)
@@ -330,6 +378,26 @@ def _campaign_action(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             jobs.check_campaign(campaign)
         except (SelzyError, NotConnectedError, UnreadableSecretError) as error:
             messages.error(request, f"Selzy could not be asked. {explain(error)}")
+    return redirect("admin:selzy_campaign", pk=campaign.pk)
+
+
+def _follow_up(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    missing = followups.MISSING.get(request.POST.get("missing") or "")
+    message = Message.objects.filter(
+        pk=request.POST.get("message") or campaign.message_id, list_id=campaign.message.list_id
+    ).first()
+    if missing is None or message is None:
+        messages.error(request, "Choose a message of the same list and who to follow up.")
+    elif campaign.activity_fetched_at is None or not campaign.campaign_id:
+        messages.error(
+            request,
+            "The campaign's activity has not been fetched yet: refresh the statistics once it "
+            "has gone out.",
+        )
+    else:
+        key = followups.FollowUp(campaign.pk, missing).key
+        target = reverse("admin:selzy_campaign_new", args=[message.pk])
+        return redirect(f"{target}?{urlencode({'segment': key})}")
     return redirect("admin:selzy_campaign", pk=campaign.pk)
 
 
@@ -357,6 +425,8 @@ def _local_start(campaign: Campaign) -> str:
 def _segment_label(campaign: Campaign) -> str:
     if not campaign.segment:
         return "The whole list"
+    if (follow_up := followups.parse(campaign.segment)) is not None:
+        return followups.label(follow_up)
     source_key = campaign.import_run.source if campaign.import_run else ""
     try:
         spec = get_source(source_key).segments.get(campaign.segment, {})
@@ -384,7 +454,8 @@ def campaign_stats_json(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_safe  # Selzy may check the file with HEAD before downloading it
 def segment_contacts(request: HttpRequest, token: str) -> HttpResponseBase:
-    """The segment's addresses, one per line: the contacts_url Selzy downloads.
+    """The segment's addresses, one per line: the contacts_url Selzy downloads (a source's
+    segment, or a follow-up of a campaign: :mod:`..followups`).
 
     Public (Selzy has no session), so the token is the only key: signed and expiring. A bad
     or expired token gets a bare 404 or 410, saying nothing about what exists.
@@ -397,12 +468,18 @@ def segment_contacts(request: HttpRequest, token: str) -> HttpResponseBase:
         raise Http404 from None
     try:
         source = get_source(data["source"])
-        known = data["segment"] in source.segments
+        segment = str(data["segment"])
     except (ImproperlyConfigured, KeyError, TypeError):
         raise Http404 from None
-    if not known:  # the segment was removed from the settings since the link was made
+    if (follow_up := followups.parse(segment)) is not None:
+        if followups.campaign_of(follow_up) is None:  # the campaign was deleted since
+            raise Http404
+        addresses = followups.emails(source, follow_up)
+    elif segment in source.segments:
+        addresses = source.emails(segment)
+    else:  # the segment was removed from the settings since the link was made
         raise Http404
-    lines = (f"{email}\n" for email in source.emails(data["segment"]))
+    lines = (f"{email}\n" for email in addresses)
     response = StreamingHttpResponse(lines, content_type="text/plain; charset=utf-8")
     # Addresses are personal data: no cache, proxy or search engine should keep them.
     response["Cache-Control"] = "no-store, private"

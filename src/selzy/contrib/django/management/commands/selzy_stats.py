@@ -11,6 +11,10 @@ history (the statistics screen's chart), exactly as the screen's Refresh button 
 the progress on a terminal; a table of the figures follows. Campaigns Selzy could not answer for
 are listed with the reason, and the command then exits with status 1. Run it from cron (or Celery
 beat) to keep the figures current without opening the screens.
+
+It also submits the fetch of the per-contact activity (the ``selzy.fetch_activity`` job) of every
+campaign sent in the last 30 days and not fetched in the last hour, refreshed now or not (with
+``--campaign``, of those campaigns only; :mod:`selzy.contrib.django.activity`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from selzy import SelzyError
 from selzy.protocol import FINAL_CAMPAIGN_STATUSES
 
-from ... import jobs
+from ... import activity, jobs
 from ...client import NotConnectedError
 from ...models import Campaign, CampaignStats, Connection
 from ..terminal import ProgressBar, table
@@ -91,6 +95,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "No campaign to refresh: every campaign is final (use --all to refresh them too)."
             )
+            if Connection.current().is_connected:
+                self._fetch_activity(refreshed=[])
             return
         if not Connection.current().is_connected:
             raise CommandError("Connect a Selzy account first (Selzy → Connect in the admin)")
@@ -109,12 +115,22 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Refreshed {refreshed} of {len(chosen)} campaign{'s' if len(chosen) != 1 else ''}."
         )
+        if not options["campaigns"]:  # the campaigns asked for were submitted by their refresh
+            self._fetch_activity(refreshed=[campaign.pk for campaign in chosen])
         for campaign, reason in failures:
             self.stderr.write(f"Campaign {campaign.campaign_id}: {reason}")
         if failures:
             raise CommandError(
                 f"{len(failures)} of {len(chosen)} campaigns could not be refreshed (see above)"
             )
+
+    def _fetch_activity(self, *, refreshed: list[int]) -> None:
+        """Submit the activity fetch of every campaign due one; a refresh submitted those it
+        refreshed already, when due."""
+        count = activity.submit_due(exclude=refreshed)
+        if count:
+            plural = "s" if count != 1 else ""
+            self.stdout.write(f"Fetching the per-contact activity of {count} campaign{plural}.")
 
     def _campaigns(self, ids: list[int] | None, *, everything: bool) -> list[Campaign]:
         created = (
