@@ -40,9 +40,13 @@ SURFACE = {
     # campaigns
     "CLOCK_SLACK", "STATS_COUNTERS", "LaunchKind", "LaunchOutcome", "StatsSnapshot",
     "launch_campaign", "resolve_launch", "take_stats_snapshot",
+    # what Selzy learns about a contact, and the export that reports it
+    "EXPORT_FIELDS", "FEEDBACK_KINDS", "STATUS_KINDS", "ExportReader", "ExportedStatus",
+    "Feedback", "FeedbackKind", "Origin", "delivery_feedback", "exported_status",
+    "is_hard_bounce", "read_export",
     # errors
-    "FieldLimitError", "FieldPlanError", "ImportInterruptedError", "IntegrationError",
-    "InvalidValueError", "MappingError",
+    "ExportFileError", "FieldLimitError", "FieldPlanError", "ImportInterruptedError",
+    "IntegrationError", "InvalidValueError", "MappingError",
 }  # fmt: skip
 #: Names of the engine before it became one: gone, not aliased.
 REMOVED = (

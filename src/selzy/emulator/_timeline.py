@@ -15,6 +15,8 @@ _AVAILABILITY = {
     "err_domain_inactive": "unreachable",
     "err_mailbox_full": "mailbox_full",
     "err_spam_rejected": "spam_rejected",
+    # The recipient marked the letter as spam: getContact and the export say so (§4).
+    "ok_spam_folder": "spam_folder",
 }
 
 

@@ -16,7 +16,8 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
   Selzy again) and :func:`take_stats_snapshot`;
 - feedback: :class:`Feedback` reads what Selzy learned about an address (webhook events, the
   delivery report, the contact export) into one vocabulary (:func:`delivery_feedback`,
-  :func:`exported_status`), hard and soft bounces kept apart.
+  :func:`exported_status`), hard and soft bounces kept apart; :func:`read_export` (or
+  :class:`ExportReader`, fed chunk by chunk) reads a whole export file, memory flat.
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
@@ -49,6 +50,7 @@ from ._dates import YEARLESS_YEAR, DateFormat
 from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
+    ExportFileError,
     FieldLimitError,
     FieldPlanError,
     ImportInterruptedError,
@@ -56,6 +58,7 @@ from ._errors import (
     InvalidValueError,
     MappingError,
 )
+from ._export_file import ExportReader, read_export
 from ._feedback import (
     EXPORT_FIELDS,
     FEEDBACK_KINDS,
@@ -129,6 +132,8 @@ __all__ = [
     "Contact",
     "DateFormat",
     "DryRunReport",
+    "ExportFileError",
+    "ExportReader",
     "ExportedStatus",
     "Feedback",
     "FeedbackKind",
@@ -185,6 +190,7 @@ __all__ = [
     "normalise_tags",
     "plan_calls",
     "plan_fields",
+    "read_export",
     "resolve_launch",
     "row_hash",
     "selzy_field_name",

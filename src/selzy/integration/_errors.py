@@ -8,7 +8,8 @@
         ├── FieldPlanError          new Selzy fields cannot be created as planned
         │   └── FieldLimitError     the account would exceed its 50 user fields
         ├── InvalidValueError       one value cannot be converted to its Selzy type
-        └── ImportInterruptedError  an import stopped; its checkpoint says where to resume
+        ├── ImportInterruptedError  an import stopped; its checkpoint says where to resume
+        └── ExportFileError         an exportContacts file that cannot be read as one
 """
 
 from __future__ import annotations
@@ -88,3 +89,8 @@ class ImportInterruptedError(IntegrationError):
             f"The import stopped after {resume_position} source records were fully processed: "
             f"{cause}. {where}"
         )
+
+
+class ExportFileError(IntegrationError, ValueError):
+    """An exportContacts file that cannot be read as one: no email column, not UTF-8, a quote
+    never closed, a record far longer than any export's."""
