@@ -159,6 +159,7 @@ def test_celery_tasks_are_acknowledged_late_and_given_back_on_worker_loss() -> N
         "selzy.scan_changes",
         "selzy.launch_campaign",
         "selzy.process_events",
+        "selzy.reconcile",
     }
     assert set(celery_tasks.TASKS) == names
     for name, task in celery_tasks.TASKS.items():
@@ -186,7 +187,7 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 
 
 def test_every_job_is_declared_once_with_its_task_name() -> None:
-    from selzy.contrib.django import celery_tasks, dryrun, events, jobs, worker
+    from selzy.contrib.django import celery_tasks, dryrun, events, jobs, reconcile, worker
 
     assert {
         "selzy.sync_worker": worker.work,
@@ -194,6 +195,7 @@ def test_every_job_is_declared_once_with_its_task_name() -> None:
         "selzy.scan_changes": jobs.scan_changes,
         "selzy.launch_campaign": jobs.launch_campaign_job,
         "selzy.process_events": events.process_events,
+        "selzy.reconcile": reconcile.reconcile,
     } == tasks.JOBS
     for name, function in tasks.JOBS.items():
         assert tasks.job_name(function) == name

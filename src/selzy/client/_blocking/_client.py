@@ -216,7 +216,8 @@ class Selzy(SyncMethods):
     def stream_task_file(
         self, task: TaskResult | str, *, chunk_size: int = FILE_CHUNK_SIZE
     ) -> Iterator[Iterator[bytes]]:
-        """Download an async task's result file piece by piece, never holding all of it.
+        """Download an async task's result file piece by piece (each at most ``chunk_size``
+        bytes, handed on as it arrives), never holding all of it.
 
         ``task`` is a completed :class:`TaskResult` (what :meth:`wait_for_task` returns) or its
         ``file_to_download`` URL::
@@ -253,11 +254,14 @@ class Selzy(SyncMethods):
             response.close()
 
     def _file_chunks(self, response: httpx.Response, url: str, chunk_size: int) -> Iterator[bytes]:
+        # Each piece is handed on as it arrives (cut to chunk_size): buffering up to a fixed
+        # size would lose what arrived when the connection drops.
         started = False
         try:
-            for chunk in response.iter_bytes(chunk_size):
+            for data in response.iter_bytes():
                 started = True
-                yield chunk
+                for start in range(0, len(data), chunk_size):
+                    yield data[start : start + chunk_size]
         except httpx.TransportError as exc:
             raise transport_error(url, exc, started=started) from exc
 
