@@ -75,6 +75,7 @@ def test_nothing_running_the_periodic_scan_is_warned_about() -> None:
         (warning,) = [m for m in checks.run_checks(tags=["selzy"]) if m.id == "selzy.W003"]
         assert "nothing in the site runs the periodic scan" in warning.msg
         assert "manage.py selzy_sync --incremental` every few minutes" in (warning.hint or "")
+        assert "`manage.py selzy_reconcile --if-due` beside it" in (warning.hint or "")
         assert "selzy.W004" not in check_ids()
         with override_settings(SILENCED_SYSTEM_CHECKS=["selzy.W003"]):
             assert warning.is_silenced()

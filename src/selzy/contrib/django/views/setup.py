@@ -194,6 +194,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "hook_warning": hook_warning(connection),
         "reconciliation": last,
         "reconciliation_summary": reconcile.summary(last) if last else "",
+        "reconcile_schedule": reconcile.schedule(),
     }
     return render(request, "selzy/overview.html", "Overview", context)
 
