@@ -40,6 +40,7 @@ from selzy.contrib.django.models import (
     WebhookEvent,
 )
 from selzy.emulator import Emulator, as_httpx_handler
+from selzy.types import Hook
 from tests.contrib_django.crm.models import Customer, Lead, Person
 
 from . import emulated
@@ -275,13 +276,28 @@ def test_a_stopped_hook_is_rearmed_and_the_overview_warns(
     assert "Webhook <code>http://testserver/selzy/webhook/</code>: active" in page
 
 
-def test_a_hook_found_missing_is_reported_and_no_hook_is_made() -> None:
+def test_a_hook_found_missing_is_reported_and_no_hook_is_made(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     emulator = leads_world(receiver=None)
-    reconciled()
+    with caplog.at_level(logging.INFO, logger="selzy.django"):
+        reconciled()
     assert Connection.current().hook_status == hooks.MISSING
     (account,) = emulator.state_dump()["accounts"]
     assert account["hooks"] == []  # registering needs the owner: the overview asks for it
     assert "Selzy had no webhook for this site" in overview()
+    # Never registered: a choice, said at INFO. Registered, then gone: a warning.
+    (missing,) = [r for r in caplog.records if "no webhook" in r.getMessage()]
+    assert missing.levelno == logging.INFO
+    with connected_client() as client:
+        hooks.register_hook(client, HOOK_URL)
+        client.remove_hook(hook_url=HOOK_URL)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="selzy.django"):
+        reconciled()
+    (missing,) = [r for r in caplog.records if "no webhook" in r.getMessage()]
+    assert missing.levelno == logging.WARNING
+    assert HOOK_URL in missing.getMessage()
 
 
 def test_this_sites_hook_is_told_from_the_accounts_others() -> None:
@@ -303,6 +319,13 @@ def test_this_sites_hook_is_told_from_the_accounts_others() -> None:
         "https://erp.example/hooks/selzy": "disabled",
         "https://crm.example/selzy/webhook/": "active",
     }
+
+
+def test_a_hook_listed_under_url_is_found_too() -> None:
+    """listHooks' shape is not documented: a hook listed with "url" instead of "hook_url"."""
+    listed = Hook(status="stopped", extra={"url": HOOK_URL})
+    assert hooks._url_of(listed) == HOOK_URL
+    assert hooks._url_of(Hook(hook_url=HOOK_URL)) == HOOK_URL
 
 
 def test_check_now_starts_a_reconciliation_for_managers_only() -> None:

@@ -78,34 +78,36 @@ def check_hook(client: Selzy) -> HookHealth:
     now = timezone.now()
     hook = _ours(client.list_hooks(), connection)
     if hook is None:
-        url = _expected_urls(connection)[:1]
-        level = logging.WARNING if connection.hook_url else logging.INFO
+        expected = next(iter(_expected_urls(connection)), "")
+        # A hook seen before (or just registered) that is gone is news; none ever is a choice.
+        level = logging.WARNING if connection.hook_status not in ("", MISSING) else logging.INFO
         logger.log(
             level,
             "Selzy has no webhook for this site%s: only the reconciliation tells the module "
             "what happened (press Receive status updates in the admin)",
-            f" ({url[0]})" if url else "",
+            f" ({expected})" if expected else "",
         )
-        _store(hook_url=url[0] if url else "", hook_status=MISSING, hook_checked_at=now)
-        return HookHealth(url=url[0] if url else "", status=MISSING)
+        _store(hook_url=expected, hook_status=MISSING, hook_checked_at=now)
+        return HookHealth(url=expected, status=MISSING)
+    url = _url_of(hook)
     status = (hook.status or "active").strip().lower()
-    _store(hook_url=hook.hook_url, hook_status=status, hook_checked_at=now)
+    _store(hook_url=url, hook_status=status, hook_checked_at=now)
     if status not in REARMED_STATUSES:
-        return HookHealth(url=hook.hook_url, status=status)
+        return HookHealth(url=url, status=status)
     logger.warning(
         "Selzy had %s the webhook %s (it stops a hook after 24 hours of failed deliveries); "
         "re-arming it. The reconciliation repairs what was missed meanwhile.",
         status,
-        hook.hook_url,
+        url,
     )
     client.set_hook(
-        hook_url=hook.hook_url,
+        hook_url=url,
         events=HOOK_EVENTS,
         event_format=hook.event_format or "json_post",
         status="active",
     )
     _store(hook_rearmed_at=timezone.now())
-    return HookHealth(url=hook.hook_url, status=status, rearmed=True)
+    return HookHealth(url=url, status=status, rearmed=True)
 
 
 def hook_warning(connection: Connection) -> str:
@@ -135,12 +137,18 @@ def hook_warning(connection: Connection) -> str:
 
 
 def _ours(hooks: Sequence[Hook], connection: Connection) -> Hook | None:
-    by_url = {hook.hook_url: hook for hook in hooks}
+    by_url = {_url_of(hook): hook for hook in hooks}
     for url in _expected_urls(connection):
         if url in by_url:
             return by_url[url]
     paths = _webhook_paths()
-    return next((hook for hook in hooks if urlsplit(hook.hook_url).path in paths), None)
+    return next((hook for url, hook in by_url.items() if urlsplit(url).path in paths), None)
+
+
+def _url_of(hook: Hook) -> str:
+    # listHooks' shape is not documented (REFERENCE.md §6.4): "hook_url" as setHook takes it,
+    # or "url".
+    return hook.hook_url or str(hook.extra.get("url") or "")
 
 
 def _expected_urls(connection: Connection) -> list[str]:
