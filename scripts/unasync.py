@@ -31,6 +31,8 @@ SUBS = [
     (r"\bAsyncIterable\b", "Iterable"),
     (r"\baclose\b", "close"),
     (r"\baread\b", "read"),
+    (r"\baiter_bytes\b", "iter_bytes"),
+    (r"\basynccontextmanager\b", "contextmanager"),
     (r"\basleep\b", "sleep"),
     (r"__aenter__", "__enter__"),
     (r"__aexit__", "__exit__"),

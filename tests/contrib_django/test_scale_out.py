@@ -75,6 +75,7 @@ def test_nothing_running_the_periodic_scan_is_warned_about() -> None:
         (warning,) = [m for m in checks.run_checks(tags=["selzy"]) if m.id == "selzy.W003"]
         assert "nothing in the site runs the periodic scan" in warning.msg
         assert "manage.py selzy_sync --incremental` every few minutes" in (warning.hint or "")
+        assert "`manage.py selzy_reconcile --if-due` beside it" in (warning.hint or "")
         assert "selzy.W004" not in check_ids()
         with override_settings(SILENCED_SYSTEM_CHECKS=["selzy.W003"]):
             assert warning.is_silenced()
@@ -160,6 +161,7 @@ def test_celery_tasks_are_acknowledged_late_and_given_back_on_worker_loss() -> N
         "selzy.launch_campaign",
         "selzy.process_events",
         "selzy.fetch_activity",
+        "selzy.reconcile",
     }
     assert set(celery_tasks.TASKS) == names
     for name, task in celery_tasks.TASKS.items():
@@ -187,7 +189,7 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 
 
 def test_every_job_is_declared_once_with_its_task_name() -> None:
-    from selzy.contrib.django import activity, celery_tasks, dryrun, events, jobs, worker
+    from selzy.contrib.django import activity, celery_tasks, dryrun, events, jobs, reconcile, worker
 
     assert {
         "selzy.sync_worker": worker.work,
@@ -196,6 +198,7 @@ def test_every_job_is_declared_once_with_its_task_name() -> None:
         "selzy.launch_campaign": jobs.launch_campaign_job,
         "selzy.process_events": events.process_events,
         "selzy.fetch_activity": activity.fetch_activity,
+        "selzy.reconcile": reconcile.reconcile,
     } == tasks.JOBS
     for name, function in tasks.JOBS.items():
         assert tasks.job_name(function) == name

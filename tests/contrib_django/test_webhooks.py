@@ -87,6 +87,8 @@ def test_register_button_calls_set_hook(
     (hook,) = state["hooks"]
     assert hook["url"] == "http://testserver/selzy/webhook/"
     assert hook["events"] == ["campaign_status", "email_status", "subscribe", "unsubscribe"]
+    connection = Connection.current()  # the check of the hook's health looks for this one
+    assert (connection.hook_url, connection.hook_status) == (hook["url"], "active")
     assert client.get(reverse("admin:selzy_webhook_register")).status_code == 405
     with override_settings(SELZY={**SELZY, "SITE_URL": "https://crm.example/"}):
         client.post(reverse("admin:selzy_webhook_register"))

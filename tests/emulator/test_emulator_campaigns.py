@@ -231,6 +231,47 @@ def test_forced_outcomes(api: Api, emulator: Emulator) -> None:
     assert agg == {"total": 2, "data": {"err_user_unknown": 1, "ok_link_visited": 1}}
 
 
+def test_the_export_carries_what_a_campaign_did_to_each_address(
+    api: Api, emulator: Emulator, http: httpx.Client
+) -> None:
+    """A hard bounce, an unsubscription and a spam complaint show in exportContacts' status
+    columns, which is what a reconciliation reads when a webhook was missed."""
+    emails = [
+        "u+unsub@example.org",
+        "b+bounce@example.org",
+        "s+spam@example.org",
+        "r+read@example.org",
+    ]
+    api(
+        "importContacts",
+        field_names=["email", "email_list_ids"],
+        data=[[email, "100001"] for email in emails],
+    )
+    mid = api(
+        "createEmailMessage",
+        sender_name="Shop",
+        sender_email="news@example.com",
+        subject="S",
+        body=BODY,
+        list_id=100001,
+    )["message_id"]
+    api("createCampaign", message_id=mid, track_read=1, track_links=1)
+    emulator.advance(days=1)
+    fields = ["email", "email_availability", "email_list_ids", "email_unsubscribed_list_ids"]
+    task = api("async/exportContacts", list_id=100001, field_names=fields)
+    result = api("async/getTaskResult", task_uuid=task["task_uuid"])
+    rows = {
+        r["email"]: r
+        for r in csv.DictReader(io.StringIO(http.get(result["file_to_download"]).text))
+    }
+    assert rows["u+unsub@example.org"]["email_unsubscribed_list_ids"] == "100001"
+    assert rows["u+unsub@example.org"]["email_list_ids"] == ""
+    assert rows["b+bounce@example.org"]["email_availability"] == "unreachable"
+    assert rows["s+spam@example.org"]["email_availability"] == "spam_folder"
+    assert rows["s+spam@example.org"]["email_list_ids"] == "100001"
+    assert rows["r+read@example.org"]["email_availability"] == "available"
+
+
 @pytest.mark.parametrize("single", [0, 1])
 def test_webhooks_agree_with_stats(single: int) -> None:
     received: list[tuple[str, bytes]] = []

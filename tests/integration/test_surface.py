@@ -41,12 +41,14 @@ SURFACE = {
     "CLOCK_SLACK", "STATS_COUNTERS", "LaunchKind", "LaunchOutcome", "StatsSnapshot",
     "launch_campaign", "resolve_launch", "take_stats_snapshot",
     # what Selzy learns about a contact: webhooks, the delivery report, the export
-    "EXPORT_FIELDS", "FEEDBACK_KINDS", "STATUS_KINDS", "ExportedStatus", "Feedback",
-    "FeedbackKind", "Origin", "delivery_feedback", "exported_status", "is_hard_bounce",
+    "EXPORT_FIELDS", "FEEDBACK_KINDS", "STATUS_KINDS", "ExportReader", "ExportedStatus",
+    "Feedback", "FeedbackKind", "Origin", "delivery_feedback", "exported_status",
+    "is_hard_bounce", "read_export",
     "DELIVERY_REPORT_COLUMNS", "IMPLIED_KINDS", "ReportRow", "read_delivery_report",
     "report_address", "row_feedback",
     # errors
-    "DeliveryReportError", "FieldLimitError", "FieldPlanError", "ImportInterruptedError",
+    "DeliveryReportError", "ExportFileError", "FieldLimitError", "FieldPlanError",
+    "ImportInterruptedError",
     "IntegrationError", "InvalidValueError", "MappingError",
 }  # fmt: skip
 #: Names of the engine before it became one: gone, not aliased.

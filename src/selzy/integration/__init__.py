@@ -17,7 +17,9 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
 - feedback: :class:`Feedback` reads what Selzy learned about an address (webhook events, the
   delivery report, the contact export) into one vocabulary (:func:`delivery_feedback`,
   :func:`exported_status`), hard and soft bounces kept apart; :func:`read_delivery_report`
-  reads getCampaignDeliveryStats' file, with the kinds each row implies (:data:`IMPLIED_KINDS`).
+  reads getCampaignDeliveryStats' file, with the kinds each row implies (:data:`IMPLIED_KINDS`);
+  :func:`read_export` (or :class:`ExportReader`, fed chunk by chunk) reads a whole export
+  file, memory flat.
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
@@ -59,6 +61,7 @@ from ._display import format_duration
 from ._dryrun import DryRunReport, dry_run
 from ._errors import (
     DeliveryReportError,
+    ExportFileError,
     FieldLimitError,
     FieldPlanError,
     ImportInterruptedError,
@@ -66,6 +69,7 @@ from ._errors import (
     InvalidValueError,
     MappingError,
 )
+from ._export_file import ExportReader, read_export
 from ._feedback import (
     EXPORT_FIELDS,
     FEEDBACK_KINDS,
@@ -142,6 +146,8 @@ __all__ = [
     "DateFormat",
     "DeliveryReportError",
     "DryRunReport",
+    "ExportFileError",
+    "ExportReader",
     "ExportedStatus",
     "Feedback",
     "FeedbackKind",
@@ -200,6 +206,7 @@ __all__ = [
     "plan_calls",
     "plan_fields",
     "read_delivery_report",
+    "read_export",
     "report_address",
     "resolve_launch",
     "row_feedback",

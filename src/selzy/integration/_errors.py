@@ -9,7 +9,8 @@
         │   └── FieldLimitError     the account would exceed its 50 user fields
         ├── InvalidValueError       one value cannot be converted to its Selzy type
         ├── DeliveryReportError     a delivery report lacks a column or has an unreadable row
-        └── ImportInterruptedError  an import stopped; its checkpoint says where to resume
+        ├── ImportInterruptedError  an import stopped; its checkpoint says where to resume
+        └── ExportFileError         an exportContacts file that cannot be read as one
 """
 
 from __future__ import annotations
@@ -93,3 +94,8 @@ class ImportInterruptedError(IntegrationError):
             f"The import stopped after {resume_position} source records were fully processed: "
             f"{cause}. {where}"
         )
+
+
+class ExportFileError(IntegrationError, ValueError):
+    """An exportContacts file that cannot be read as one: no email column, not UTF-8, a quote
+    never closed, a record far longer than any export's."""

@@ -90,6 +90,12 @@ SOFT_BOUNCES = frozenset(
 #: exportContacts' ``email_availability`` values that mean a hard bounce; ``mailbox_full``,
 #: ``temp_unreachable`` and ``spam_rejected`` clear by themselves (REFERENCE.md §4).
 UNREACHABLE_AVAILABILITY = frozenset({"unreachable"})
+#: ``email_availability`` after the recipient put a letter in the spam folder: a complaint.
+COMPLAINED_AVAILABILITY = frozenset({"spam_folder"})
+#: Contact-level ``email_status`` values of an address that may be written to: a new one (the
+#: status an import gives) or a confirmed one. ``invited`` and ``activation_requested`` wait for
+#: a confirmation, ``inactive`` and ``blocked`` may not be written to.
+SUBSCRIBED_STATUSES = frozenset({"new", "active"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +152,19 @@ class ExportedStatus:
         return self.unsubscribed_from_list or self.email_status == "unsubscribed"
 
     @property
+    def subscribed(self) -> bool:
+        """In the list, not unsubscribed from it nor from the account, and writable."""
+        return self.in_list and not self.unsubscribed and self.email_status in SUBSCRIBED_STATUSES
+
+    @property
     def undeliverable(self) -> bool:
+        """The address bounced hard."""
         return self.availability in UNREACHABLE_AVAILABILITY
+
+    @property
+    def complained(self) -> bool:
+        """The recipient marked a letter as spam."""
+        return self.availability in COMPLAINED_AVAILABILITY
 
 
 #: The columns :func:`exported_status` reads, to ask exportContacts for.

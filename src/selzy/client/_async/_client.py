@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self
@@ -16,6 +17,7 @@ from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, method_spec
 from .._clock import SYSTEM_CLOCK, Clock
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from .._exceptions import ClientValidationError, RateLimiterUnavailableError, SelzyError
+from .._files import FILE_CHUNK_SIZE, FILE_HEADERS, status_error, task_file_url, transport_error
 from .._keys import mask_key
 from .._options import (
     ClientOptions,
@@ -28,6 +30,7 @@ from .._prepare import PreparedRequest, connection_error, prepare_request
 from .._ratelimit import InMemoryRateLimiter, RateLimiter
 from .._response import APIResponse, parse_response
 from .._retry import RetryPolicy, retry_delay
+from .._types._campaigns import TaskResult
 from ._methods import AsyncMethods
 
 logger = logging.getLogger("selzy")
@@ -207,6 +210,61 @@ class AsyncSelzy(AsyncMethods):
         return parse_response(
             method, http_response.status_code, content, api_key=self._options.api_key
         )
+
+    @asynccontextmanager
+    async def stream_task_file(
+        self, task: TaskResult | str, *, chunk_size: int = FILE_CHUNK_SIZE
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Download an async task's result file piece by piece (each at most ``chunk_size``
+        bytes, handed on as it arrives), never holding all of it.
+
+        ``task`` is a completed :class:`TaskResult` (what :meth:`wait_for_task` returns) or its
+        ``file_to_download`` URL::
+
+            async with client.stream_task_file(result) as chunks:
+                async for chunk in chunks:
+                    ...
+
+        A plain GET of the URL as Selzy gave it (the API key is not added; redirects are
+        followed). A status other than 200 raises :class:`APIStatusError`, a connection that
+        fails or drops part-way :class:`APIConnectionError`; both with ``method``
+        ``"file_to_download"`` and naming only the URL's host and path. Not retried: start over.
+        """
+        if chunk_size < 1:
+            raise ClientValidationError(f"chunk_size must be positive, got {chunk_size}")
+        url = task_file_url(task)
+        request = self._http.build_request("GET", url, headers=FILE_HEADERS)
+        try:
+            response = await self._http.send(request, stream=True, follow_redirects=True)
+        except httpx.TransportError as exc:
+            raise transport_error(url, exc, started=False) from exc
+        try:
+            logger.debug("Selzy task file -> HTTP %d", response.status_code)
+            if response.status_code != 200:
+                preview = b""
+                with suppress(httpx.TransportError):  # the status says enough
+                    async for piece in response.aiter_bytes(1024):
+                        preview += piece
+                        if len(preview) >= 1024:
+                            break
+                raise status_error(url, response.status_code, preview, self._options.api_key)
+            yield self._file_chunks(response, url, chunk_size)
+        finally:
+            await response.aclose()
+
+    async def _file_chunks(
+        self, response: httpx.Response, url: str, chunk_size: int
+    ) -> AsyncIterator[bytes]:
+        # Each piece is handed on as it arrives (cut to chunk_size): buffering up to a fixed
+        # size would lose what arrived when the connection drops.
+        started = False
+        try:
+            async for data in response.aiter_bytes():
+                started = True
+                for start in range(0, len(data), chunk_size):
+                    yield data[start : start + chunk_size]
+        except httpx.TransportError as exc:
+            raise transport_error(url, exc, started=started) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (if this client opened it)."""

@@ -92,6 +92,7 @@ class SelzyAdmin(_ConnectionAdmin):
             ("import/<int:pk>/status.json", imports.import_status, "selzy_import_status"),
             ("import/<int:pk>/control/", imports.import_control, "selzy_import_control"),
             ("webhook/register/", webhook.register_hook, "selzy_webhook_register"),
+            ("reconcile/", webhook.reconcile_now, "selzy_reconcile"),
         ]
         # Every screen's error reports hide the marked secrets, DEBUG or not (redaction.py).
         urls = [path(route, wrap(hides_secrets(view)), name=name) for route, view, name in screens]

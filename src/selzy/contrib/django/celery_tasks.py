@@ -10,6 +10,9 @@ site's Celery app lists it: ``Celery("site", include=["selzy.contrib.django.cele
 - ``selzy.launch_campaign(campaign_id, site_url)``: import the contacts, then createCampaign;
 - ``selzy.process_events(*event_ids)``: apply stored webhook events (and the stale ones);
 - ``selzy.fetch_activity(campaign_pk)``: a campaign's per-contact activity (delivery report).
+- ``selzy.reconcile(reconciliation_id)``: read the list's statuses from an export, repair what
+  a webhook missed, check (and re-arm) the webhook; the scan submits it. It waits for the
+  export inline (getTaskResult every few seconds), so it holds a worker for that long.
 
 Delivery: jobs are idempotent and resume from the ledger, so every task is acknowledged late
 (after it returned) and given back to the broker when its worker process dies (OOM, kill -9, a

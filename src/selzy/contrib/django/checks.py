@@ -164,11 +164,12 @@ def _scan_problems(runner: str) -> list[checks.CheckMessage]:
             checks.Warning(
                 'SELZY["TASK_RUNNER"] is "thread": nothing in the site runs the periodic scan. '
                 "Changes the signals cannot see (QuerySet.update(), raw SQL, other programs) "
-                "are not sent, and a sync whose process died (a short-lived command, a "
-                "restart) waits for the next save to be taken over.",
+                "are not sent, a sync whose process died (a short-lived command, a "
+                "restart) waits for the next save to be taken over, and no reconciliation "
+                "repairs what a webhook missed.",
                 hint=f"Run `manage.py selzy_sync --incremental` every few minutes, e.g. the cron "
-                f"line `{CRON_LINE}`; then silence this warning with "
-                'SILENCED_SYSTEM_CHECKS = ["selzy.W003"].',
+                f"line `{CRON_LINE}`, and `manage.py selzy_reconcile --if-due` beside it; then "
+                'silence this warning with SILENCED_SYSTEM_CHECKS = ["selzy.W003"].',
                 id="selzy.W003",
             )
         ]

@@ -29,6 +29,8 @@ a test keeps both in step with the fields.
                                                    # process died); at least BATCH_LEASE
         "SYNC_DEBOUNCE": 10,                       # seconds an incremental sync waits for more
                                                    # changes after the first one
+        "RECONCILE_EVERY": 86400,                  # seconds between reconciliations of the
+                                                   # list's statuses with Selzy's (0: never)
         "REMOVAL": "exclude",                      # a contact leaving the source leaves the list
                                                    # ("delete": from the account, with its history)
         "TIMEOUT": 60,                             # seconds per API call
@@ -67,6 +69,12 @@ contact, its other lists and its unsubscriptions, so a person who unsubscribed a
 back in the CRM stays unsubscribed. ``"delete"`` deletes it from the whole account (importContacts'
 ``delete`` column), erasing that history: a returning person is then a new, active subscriber.
 An email change always deletes the old address, so its phone moves to the new one.
+
+RECONCILE_EVERY: the periodic scan (``selzy.scan_changes``) starts the reconciliation job
+(:mod:`.reconcile`) once the last one started this long ago: the list's statuses are exported
+from Selzy and every unsubscription, return, hard bounce or complaint a webhook did not bring is
+applied to the ledger and the site's records; the webhook is checked and re-armed on the way.
+``0`` leaves it to ``manage.py selzy_reconcile`` (cron, or by hand).
 
 INVALID_VALUES, PHONE_COUNTRY, DECIMAL_COMMA, DATE_FORMAT: how a sync reads the source's values
 (the engine's ``ImportJob`` options of the same names, in lower case). A value that does not fit
@@ -255,6 +263,7 @@ class SelzySettings:
     batch_attempts: int = _setting("BATCH_ATTEMPTS", 5, _number(int, 1))
     run_lease: float = _setting("RUN_LEASE", 300.0, _number(float, 1.0))
     sync_debounce: float = _setting("SYNC_DEBOUNCE", 10.0, _number(float, 0.0))
+    reconcile_every: int = _setting("RECONCILE_EVERY", 24 * 3600, _number(int, 0))
     removal: str = _setting("REMOVAL", "exclude", _removal)
     timeout: float = _setting("TIMEOUT", 60.0, _number(float))
     max_retries: int = _setting("MAX_RETRIES", 3, _number(int))

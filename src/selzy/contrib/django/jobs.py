@@ -11,7 +11,8 @@ again.
 - :func:`pause_run`, :func:`resume_run`, :func:`cancel_run` steer a run from the admin or the
   command; :func:`scan_changes` is the periodic scan (Celery beat, or ``selzy_sync
   --incremental`` from cron), which also takes over runs whose workers died (:mod:`.leases`)
-  and webhook events whose processing never came (:func:`.events.submit_stale`);
+  and webhook events whose processing never came (:func:`.events.submit_stale`), and starts
+  the daily reconciliation with Selzy's statuses (:mod:`.reconcile`);
 - :func:`send_campaign` launches a message's campaign once (:mod:`.launches`),
   :func:`retry_campaign` a failed one again, both through :func:`start_campaign`, which queues
   :func:`launch_campaign_job`; :func:`check_campaign` asks Selzy what a launch whose answer was
@@ -38,7 +39,7 @@ from selzy.integration import (
     take_stats_snapshot,
 )
 
-from . import activity, events, leases
+from . import activity, events, leases, reconcile
 from .changes import full_sync_done, scan_source
 from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
@@ -205,12 +206,15 @@ def scan_changes() -> dict[str, int]:
     (:func:`.changes.scan_source`) and queue an incremental sync wherever changed contacts wait
     for one (marked now, by a mapping change, or released by an interrupted run); submit the
     processing of webhook events stored over a minute ago and still waiting
-    (:func:`.events.submit_stale`: the process that stored them died, or processing failed).
+    (:func:`.events.submit_stale`: the process that stored them died, or processing failed);
+    start the reconciliation with Selzy's statuses when ``RECONCILE_EVERY`` has passed since
+    the last one (:func:`.reconcile.submit_due`).
 
     Returns how many contacts were marked, by reason, over every source."""
     leases.interrupt_stale()
     events.submit_stale()
     events.prune()
+    reconcile.submit_due()
     totals: dict[str, int] = {}
     for source in configured_sources():
         counts = scan_source(source)

@@ -48,6 +48,7 @@ from selzy.integration import (
     suggest_mapping,
 )
 
+from .. import reconcile
 from ..changes import mapping_changed
 from ..client import connected_client, make_client
 from ..forms_setup import (
@@ -57,7 +58,8 @@ from ..forms_setup import (
     RegisterForm,
     compatibility_help,
 )
-from ..models import Campaign, Connection, ImportRun, MappedField, Message
+from ..hooks import hook_warning
+from ..models import Campaign, Connection, ImportRun, MappedField, Message, Reconciliation
 from ..sources import ContactSource, contact_sources
 from ._common import (
     HOW_TO_ENABLE,
@@ -177,6 +179,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not may_use(request.user):
         raise PermissionDenied(NO_PERMISSION)
     connection = Connection.current()
+    last = Reconciliation.objects.order_by("-started_at").first()
     context = {
         "connection": connection,
         "key_problem": key_problem(connection),
@@ -188,6 +191,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         "recent_messages": Message.objects.all()[:RECENT],
         "recent_campaigns": Campaign.objects.select_related("message")[:RECENT],
         "recent_imports": ImportRun.objects.all()[:RECENT],
+        "hook_warning": hook_warning(connection),
+        "reconciliation": last,
+        "reconciliation_summary": reconcile.summary(last) if last else "",
+        "reconcile_schedule": reconcile.schedule(),
     }
     return render(request, "selzy/overview.html", "Overview", context)
 

@@ -1,4 +1,5 @@
-"""Selzy's webhooks: the receiving endpoint, and the button that registers it with setHook.
+"""Selzy's webhooks: the receiving endpoint, the button that registers it with setHook, and the
+one that starts a reconciliation (which also re-arms a hook Selzy stopped).
 
 The endpoint is public (Selzy calls it) but trusts nothing it has not verified: the body's
 ``auth`` must match the stored API key (:func:`selzy.verify_webhook`), else 403; a signed body
@@ -30,19 +31,15 @@ from django.views.decorators.http import require_POST
 
 from selzy import SelzyError, verify_webhook
 
+from .. import hooks, reconcile
 from ..client import connected_client
 from ..crypto import UnreadableSecretError
 from ..event_payloads import BadPayload, read_events
 from ..events import store
 from ..models import Connection
-from ..public import public_path
 from ._common import MANAGE, explain, require, setup_redirect, site_url_for
 
 logger = logging.getLogger("selzy.django")
-
-#: Everything the module acts on: campaign statuses, (un)subscriptions, every delivery status
-#: (delivered, read, clicked, bounces, complaints), each as Selzy's filter syntax "*".
-HOOK_EVENTS = {"campaign_status": "*", "unsubscribe": "*", "subscribe": "*", "email_status": "*"}
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # Selzy cannot send a CSRF token; auth instead
@@ -79,7 +76,7 @@ class WebhookView(View):
 
 def hook_url(request: HttpRequest) -> str:
     """The endpoint's public address as Selzy reaches it (SITE_URL when set)."""
-    return f"{site_url_for(request)}{public_path('webhook')}"
+    return hooks.hook_url(site_url_for(request))
 
 
 @require_POST
@@ -91,9 +88,7 @@ def register_hook(request: HttpRequest) -> HttpResponse:
     url = hook_url(request)
     try:
         with connected_client() as client:
-            client.set_hook(
-                hook_url=url, events=HOOK_EVENTS, event_format="json_post", status="active"
-            )
+            hooks.register_hook(client, url)
     except SelzyError as error:
         messages.error(request, f"The webhook was not registered. {explain(error)}")
     else:
@@ -102,4 +97,23 @@ def register_hook(request: HttpRequest) -> HttpResponse:
             f"Selzy will notify {url} when a campaign's status changes, a contact unsubscribes "
             "or subscribes, and a letter is delivered, read, clicked, bounces or is marked spam.",
         )
+    return redirect("admin:selzy_connection_changelist")
+
+
+@require_POST
+@require(MANAGE)
+def reconcile_now(request: HttpRequest) -> HttpResponse:
+    """Start a reconciliation now (the overview's **Check now**): the webhook checked and
+    re-armed, what it missed repaired from an export of the list (:mod:`..reconcile`)."""
+    if (early := setup_redirect(request)) is not None:
+        return early
+    reconciliation, created = reconcile.start()
+    if created:
+        messages.success(
+            request,
+            "The reconciliation has started: Selzy exports the list's statuses, and what a "
+            "webhook missed is repaired. Its result shows here when it is done.",
+        )
+    else:
+        messages.info(request, f"A reconciliation is already under way (#{reconciliation.pk}).")
     return redirect("admin:selzy_connection_changelist")
