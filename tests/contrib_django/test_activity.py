@@ -8,6 +8,7 @@ lead's own record; a second fetch asks only for what changed since the first.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import logging
@@ -31,13 +32,13 @@ from selzy.client import NoRateLimiter
 from selzy.contrib.django import activity, jobs
 from selzy.contrib.django.activity import (
     OVERLAP,
-    _text_lines,
     fetch_activity,
     fetch_campaign_activity,
 )
 from selzy.contrib.django.feedback import ENGAGEMENT_CHUNK, record_engagement
 from selzy.contrib.django.models import Campaign, Connection, ContactActivity, ContactState, Message
 from selzy.contrib.django.signals import contact_bounced, contact_feedback
+from selzy.contrib.django.taskfiles import text_lines
 from selzy.emulator import Emulator, FrozenClock, SeededAccount, as_httpx_handler
 from selzy.integration import Feedback
 from selzy.testing import client_for
@@ -542,13 +543,18 @@ def test_new_engagement_reaches_the_write_back_rules_and_signals_once(
     assert (lead.score, other.score) == (99, 0)
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
-def test_the_task_file_is_read_in_lines_whatever_its_chunks(size: int) -> None:
-    raw = '\ufeffemail,name\r\nи@пример.рф,Имя 🙂\r\nb@x.example,"two\nlines"\rc\n'.encode()
-    chunks = [raw[i : i + size] for i in range(0, len(raw), size)]
-    assert list(_text_lines(chunks)) == [
-        "email,name\r\n", "и@пример.рф,Имя 🙂\r\n", 'b@x.example,"two\n', 'lines"\r', "c\n",
+def test_the_task_file_is_read_in_the_lines_csv_wants() -> None:
+    # A byte-order mark dropped; Cyrillic and emoji; a line break inside a quoted cell; a lone
+    # \r; and U+2028, which str.splitlines() would wrongly cut a line at.
+    raw = '\ufeffemail,name\r\nи@пример.рф,Имя 🙂\u2028x\r\nb@x.example,"two\nlines"\rc\n'.encode()
+    with text_lines(io.BytesIO(raw)) as text:
+        lines = list(text)
+    assert lines == [
+        "email,name\r\n", "и@пример.рф,Имя 🙂\u2028x\r\n", 'b@x.example,"two\n', 'lines"\r', "c\n",
     ]  # fmt: skip
+    with text_lines(io.BytesIO(raw)) as text:
+        rows = list(csv.reader(text))
+    assert rows[1:] == [["и@пример.рф", "Имя 🙂\u2028x"], ["b@x.example", "two\nlines"], ["c"]]
 
 
 def test_the_fetched_activity_is_on_the_leads_own_page(

@@ -22,24 +22,22 @@ and a webhook's ``campaign_status`` ``completed`` submits one final fetch (:func
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import httpx
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from selzy import Selzy
 from selzy.integration import Feedback, ReportRow, read_delivery_report
 
 from .client import connected_client
 from .feedback import ENGAGEMENT_CHUNK, ENGAGEMENT_KINDS, apply_feedback, record_engagement
 from .models import Campaign, Connection
+from .taskfiles import downloaded, text_lines
 from .tasks import job, submit
 
 logger = logging.getLogger("selzy.django")
@@ -105,8 +103,9 @@ def fetch_campaign_activity(
         )
         if not result.file_to_download:
             raise ValueError(f"Selzy's task {started.task_uuid} completed without a file")
-        lines = _task_file_lines(client, result.file_to_download)
-        fetch = _keep(campaign, since, read_delivery_report(lines, campaign.campaign_id), list_id)
+        with downloaded(client, result) as (spool, _size), text_lines(spool) as text:
+            rows = read_delivery_report(text, campaign.campaign_id)
+            fetch = _keep(campaign, since, rows, list_id)
     # Only forward: a slower fetch finishing after a newer one leaves the newer cursor.
     Campaign.objects.filter(pk=campaign.pk).filter(
         Q(activity_fetched_at__isnull=True) | Q(activity_fetched_at__lt=asked_at)
@@ -135,34 +134,6 @@ def _keep(
             pending = pending[ENGAGEMENT_CHUNK:]
     engaged += record_engagement(pending)
     return ActivityFetch(campaign.pk, since, rows=count, engaged=engaged, statuses=statuses)
-
-
-# TO BE REPLACED by the client's ``iter_task_file`` (being added on another branch): the same
-# streamed download, through the client's own HTTP connection (its transport, its timeouts; the
-# API key is never sent: the file's URL is all Selzy asks for).
-def _task_file_lines(client: Selzy, url: str) -> Iterator[str]:
-    """The text of a task's file, line by line with the line ends (what csv reads), streamed:
-    a million-row report is never held whole."""
-    http: httpx.Client = client._http
-    with http.stream("GET", url) as response:
-        if response.status_code != 200:
-            raise ValueError(f"Selzy's task file answered HTTP {response.status_code}")
-        yield from _text_lines(response.iter_bytes())
-
-
-def _text_lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """UTF-8 chunks (a byte-order mark dropped) as lines that keep their ends."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    rest = ""
-    for chunk in chunks:
-        rest += decoder.decode(chunk)
-        lines = rest.splitlines(keepends=True)
-        # The last piece may be a line cut in two (or a \r whose \n is in the next chunk).
-        rest = lines.pop() if lines and not lines[-1].endswith("\n") else ""
-        yield from lines
-    rest += decoder.decode(b"", final=True)
-    if rest:
-        yield rest
 
 
 # ----------------------------------------------------------------------------- when

@@ -34,14 +34,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import BinaryIO
 
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -49,7 +47,6 @@ from django.utils import timezone
 
 from selzy import Selzy, SelzyError
 from selzy.integration import EXPORT_FIELDS, ExportedStatus, Feedback, FeedbackKind, read_export
-from selzy.types import TaskResult
 
 from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
@@ -57,6 +54,7 @@ from .crypto import UnreadableSecretError
 from .feedback import apply_feedback, states_of
 from .hooks import check_hook
 from .models import Connection, Reconciliation
+from .taskfiles import downloaded
 from .tasks import job, submit
 
 logger = logging.getLogger("selzy.django")
@@ -163,9 +161,8 @@ def run_reconciliation(
             started.task_uuid, poll_interval=poll_interval, timeout=timeout
         )
         exported = time.monotonic()
-        with tempfile.TemporaryFile(prefix="selzy-export-") as spool:
-            size = _download(client, result, spool)
-            downloaded = time.monotonic()
+        with downloaded(client, result) as (spool, size):
+            fetched = time.monotonic()
             pieces = iter(partial(spool.read, SPOOL_READ), b"")
             _compare(reconciliation, read_export(pieces, list_id), asked_at, chunk_rows)
         logger.info(
@@ -175,9 +172,9 @@ def run_reconciliation(
             reconciliation.rows,
             reconciliation.repaired,
             exported - began,
-            downloaded - exported,
+            fetched - exported,
             size,
-            time.monotonic() - downloaded,
+            time.monotonic() - fetched,
         )
     except SelzyError as error:
         logger.warning("Selzy reconciliation #%s failed: %s", reconciliation.pk, error)
@@ -186,18 +183,6 @@ def run_reconciliation(
         logger.exception("Selzy reconciliation #%s failed", reconciliation.pk)
         return _finish(reconciliation, error=f"{type(error).__name__}: {error}")
     return _finish(reconciliation)
-
-
-def _download(client: Selzy, result: TaskResult, spool: BinaryIO) -> int:
-    """The export file into ``spool`` (its size), at the network's pace: the comparison's
-    queries and writes then hold no connection open to Selzy's file server (which may close a
-    slow reader), and a download that breaks leaves nothing half compared."""
-    size = 0
-    with client.stream_task_file(result) as chunks:
-        for chunk in chunks:
-            size += spool.write(chunk)
-    spool.seek(0)
-    return size
 
 
 def _compare(
