@@ -46,6 +46,9 @@ SURFACE = {
     "is_hard_bounce", "read_export",
     "DELIVERY_REPORT_COLUMNS", "IMPLIED_KINDS", "ReportRow", "read_delivery_report",
     "report_address", "row_feedback",
+    # sign-ups from a site's forms
+    "DoubleOptin", "SignUpOutcome", "SignUpRequest", "SignUpVerdict", "send_signup",
+    "signup_email", "signup_failure", "signup_tags", "signup_values",
     # errors
     "DeliveryReportError", "ExportFileError", "FieldLimitError", "FieldPlanError",
     "ImportInterruptedError",

@@ -19,7 +19,11 @@ module, the ``selzy import`` command, the next CMS) only adapts it:
   :func:`exported_status`), hard and soft bounces kept apart; :func:`read_delivery_report`
   reads getCampaignDeliveryStats' file, with the kinds each row implies (:data:`IMPLIED_KINDS`);
   :func:`read_export` (or :class:`ExportReader`, fed chunk by chunk) reads a whole export
-  file, memory flat.
+  file, memory flat;
+- sign-ups: :func:`send_signup` subscribes one :class:`SignUpRequest` (a site's form, stored
+  first) and says in a :class:`SignUpOutcome` whether it was sent, must wait (Selzy away, or
+  the setup refused it) or was refused for its own data; :func:`signup_values` and
+  :func:`signup_email` convert what the visitor typed.
 
 ``docs/architecture.md`` walks one contact through these modules.
 """
@@ -117,6 +121,17 @@ from ._send import (
     sync_batch,
     sync_batch_async,
 )
+from ._signups import (
+    DoubleOptin,
+    SignUpOutcome,
+    SignUpRequest,
+    SignUpVerdict,
+    send_signup,
+    signup_email,
+    signup_failure,
+    signup_tags,
+    signup_values,
+)
 from ._stream import ProgressCallback, Source, import_records, import_records_async
 from ._suggest import suggest_mapping
 from ._totals import ChangeCounts, RunTotals
@@ -145,6 +160,7 @@ __all__ = [
     "Contact",
     "DateFormat",
     "DeliveryReportError",
+    "DoubleOptin",
     "DryRunReport",
     "ExportFileError",
     "ExportReader",
@@ -177,6 +193,9 @@ __all__ = [
     "SelzyField",
     "SelzyType",
     "SentState",
+    "SignUpOutcome",
+    "SignUpRequest",
+    "SignUpVerdict",
     "Source",
     "SourceField",
     "SourceRecord",
@@ -214,6 +233,11 @@ __all__ = [
     "selzy_field_name",
     "send_changes",
     "send_changes_async",
+    "send_signup",
+    "signup_email",
+    "signup_failure",
+    "signup_tags",
+    "signup_values",
     "suggest_mapping",
     "sync_batch",
     "sync_batch_async",
