@@ -110,6 +110,27 @@ SELZY = {
     },
     # Incremental syncs run at once (the immediate runner would otherwise wait 10 s).
     "SYNC_DEBOUNCE": 0,
+    "SIGNUP_FORMS": {
+        # Name from the mapping (the leads' name), the others typed here.
+        "newsletter": {
+            "fields": [
+                "Name",
+                {"name": "Birthday", "type": "date", "label": "Birthday"},
+                {"name": "Score", "type": "number"},
+                {"name": "Vip", "type": "bool", "label": "VIP?"},
+            ],
+            "consent_text": "I agree to receive the newsletter. I can unsubscribe at any time.",
+            "consent_version": "2026-01",
+            "tags": ["site-form"],
+        },
+        # A members' area whose accounts are verified: no letter, straight into a list.
+        "members": {
+            "fields": [{"name": "Name", "type": "string", "required": True}, "phone"],
+            "double_optin": "confirmed_by_site",
+            "consent_text": "Send me the members' news.",
+            "consent_version": "m-1",
+        },
+    },
 }
 # SELZY_TEST_SELZY: JSON merged into SELZY for a `manage.py` subprocess; the SIGKILL test points
 # it at an emulator over real HTTP: {"BASE_URL": "http://127.0.0.1:...", "CLIENT_FACTORY": null}.

@@ -162,6 +162,7 @@ def test_celery_tasks_are_acknowledged_late_and_given_back_on_worker_loss() -> N
         "selzy.process_events",
         "selzy.fetch_activity",
         "selzy.reconcile",
+        "selzy.send_signups",
     }
     assert set(celery_tasks.TASKS) == names
     for name, task in celery_tasks.TASKS.items():
@@ -189,7 +190,16 @@ def test_sync_worker_runs_the_run_and_a_second_delivery_changes_nothing(
 
 
 def test_every_job_is_declared_once_with_its_task_name() -> None:
-    from selzy.contrib.django import activity, celery_tasks, dryrun, events, jobs, reconcile, worker
+    from selzy.contrib.django import (
+        activity,
+        celery_tasks,
+        dryrun,
+        events,
+        jobs,
+        reconcile,
+        signup_queue,
+        worker,
+    )
 
     assert {
         "selzy.sync_worker": worker.work,
@@ -199,6 +209,7 @@ def test_every_job_is_declared_once_with_its_task_name() -> None:
         "selzy.process_events": events.process_events,
         "selzy.fetch_activity": activity.fetch_activity,
         "selzy.reconcile": reconcile.reconcile,
+        "selzy.send_signups": signup_queue.send_signups,
     } == tasks.JOBS
     for name, function in tasks.JOBS.items():
         assert tasks.job_name(function) == name

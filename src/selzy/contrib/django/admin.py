@@ -7,7 +7,8 @@ older copies of those two, so hooks registered with them keep working.
 
 A contact source's own admin shows the record's Selzy state and activity with one line:
 :class:`SelzyContactAdminMixin` as a base, or :class:`SelzyContactPanel` among its
-``readonly_fields`` (:mod:`.contact_panel`).
+``readonly_fields`` (:mod:`.contact_panel`). The sign-ups of the site's forms and their consent
+records have read-only lists of their own (:mod:`.signup_admin`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
-from . import models
+from . import models, signup_admin
 from . import urls as public_urls
 from .contact_panel import SelzyContactAdminMixin, SelzyContactPanel
 from .redaction import hides_secrets
@@ -36,11 +37,16 @@ else:
 
 __all__ = [
     "CampaignAdmin",
+    "ConsentRecordAdmin",
     "ImportRunAdmin",
     "SelzyAdmin",
     "SelzyContactAdminMixin",
     "SelzyContactPanel",
+    "SignUpAdmin",
 ]
+
+ConsentRecordAdmin = signup_admin.ConsentRecordAdmin
+SignUpAdmin = signup_admin.SignUpAdmin
 
 
 @admin.register(models.Connection)

@@ -13,6 +13,8 @@ site's Celery app lists it: ``Celery("site", include=["selzy.contrib.django.cele
 - ``selzy.reconcile(reconciliation_id)``: read the list's statuses from an export, repair what
   a webhook missed, check (and re-arm) the webhook; the scan submits it. It waits for the
   export inline (getTaskResult every few seconds), so it holds a worker for that long.
+- ``selzy.send_signups()``: send the sign-ups of the site's forms waiting for Selzy, in order;
+  each sign-up submits it, and so does the scan while one waits (after a failure).
 
 Delivery: jobs are idempotent and resume from the ledger, so every task is acknowledged late
 (after it returned) and given back to the broker when its worker process dies (OOM, kill -9, a

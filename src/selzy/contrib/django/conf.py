@@ -40,6 +40,14 @@ a test keeps both in step with the fields.
         "PHONE_COUNTRY": None,                     # country of national phone numbers ("RU")
         "DECIMAL_COMMA": False,                    # text numbers written 1 234,56
         "DATE_FORMAT": None,                       # order of text dates: "MM/DD/YYYY"...
+        "SIGNUP_FORMS": {},                        # sign-up forms by key (.signup_config)
+        "SIGNUP_IP": "hash",                       # a consent record's IP: "store", "hash"
+                                                   # (HMAC with SECRET_KEY) or "none"
+        "SIGNUP_LIMIT_PER_IP": (20, 3600),         # sign-up posts an IP may make, per seconds
+        "SIGNUP_LIMIT_PER_EMAIL": (3, 3600),       # sign-ups of one address, per seconds
+        "SIGNUP_CACHE": "default",                 # the Django cache the limits count in
+        "SIGNUP_PROXIES": 0,                       # proxies in front of the site that add
+                                                   # X-Forwarded-For (the visitor's IP)
     }
 
 ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
@@ -76,6 +84,21 @@ from Selzy and every unsubscription, return, hard bounce or complaint a webhook 
 applied to the ledger and the site's records; the webhook is checked and re-armed on the way.
 ``0`` leaves it to ``manage.py selzy_reconcile`` (cron, or by hand).
 
+SIGNUP_FORMS: the site's sign-up forms (:mod:`.signup_config` describes an entry): the list,
+the fields, the double opt-in mode, the consent text and its version, the tags, all on the
+server. SIGNUP_IP: what a consent record keeps of the visitor's address: ``"store"`` (as it
+came), ``"hash"`` (an HMAC keyed with SECRET_KEY: it proves a given address made the sign-up,
+but does not reveal it) or ``"none"`` (neither the address nor the browser's user agent).
+
+SIGNUP_LIMIT_PER_IP, SIGNUP_LIMIT_PER_EMAIL: ``(count, seconds)``; a visitor over either gets
+HTTP 429 and a friendly page before anything is written (``(0, 0)``: no limit). The per-IP limit
+counts every post, so a flood is refused after a cache lookup; the per-address one counts
+sign-ups, so nobody can bury an address under confirmation letters. They count in the Django
+cache SIGNUP_CACHE: with several web processes use a shared one (Redis, Memcached, the database
+cache), as each process has its own local-memory cache. SIGNUP_PROXIES: how many proxies in
+front of the site append to X-Forwarded-For (a load balancer: 1); 0 reads REMOTE_ADDR, which
+behind a proxy is the proxy's address and would put every visitor under one limit.
+
 INVALID_VALUES, PHONE_COUNTRY, DECIMAL_COMMA, DATE_FORMAT: how a sync reads the source's values
 (the engine's ``ImportJob`` options of the same names, in lower case). A value that does not fit
 its Selzy field (or a phone next to an email) is sent empty and the contact imported, listed on
@@ -97,7 +120,10 @@ from django.core.exceptions import ImproperlyConfigured
 from selzy.integration import PHONE_COUNTRIES, DateFormat
 from selzy.protocol import DEFAULT_BASE_URL, DEFAULT_LANG, MAX_IMPORT_ROWS, PLATFORM_PATTERN
 
+from .signup_config import SignUpFormConfig, read_signup_forms
+
 TASK_RUNNERS = ("thread", "immediate", "celery")
+SIGNUP_IP_MODES = ("store", "hash", "none")
 MEMORY_RATE_LIMITER = "memory"
 REDIS_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -210,6 +236,33 @@ def _date_format(value: Any) -> str | None:
         raise _Invalid(str(why)) from None
 
 
+def _signup_forms(value: Any) -> dict[str, SignUpFormConfig]:
+    try:
+        return read_signup_forms(value)
+    except ValueError as why:
+        raise _Invalid(str(why)) from None
+
+
+def _signup_ip(value: Any) -> str:
+    if value not in SIGNUP_IP_MODES:
+        raise _Invalid(
+            '"store" (the address as it came), "hash" (an HMAC of it keyed with SECRET_KEY) '
+            'or "none"'
+        )
+    return str(value)
+
+
+def _limit(value: Any) -> tuple[int, int]:
+    try:
+        count, seconds = value
+        limit = (int(count), int(seconds))
+    except (TypeError, ValueError):
+        raise _Invalid("use (count, seconds): (20, 3600) is 20 an hour; (0, 0) no limit") from None
+    if limit[0] < 0 or limit[1] < 0 or (limit[0] > 0) != (limit[1] > 0):
+        raise _Invalid("use (count, seconds), both positive, or (0, 0) for no limit")
+    return limit
+
+
 def _batch_size(value: Any) -> int:
     size = int(_number(int)(value))
     if not 1 <= size <= MAX_IMPORT_ROWS:
@@ -271,6 +324,14 @@ class SelzySettings:
     phone_country: str | None = _setting("PHONE_COUNTRY", None, _phone_country)
     decimal_comma: bool = _setting("DECIMAL_COMMA", False, bool)
     date_format: str | None = _setting("DATE_FORMAT", None, _date_format)
+    signup_forms: dict[str, SignUpFormConfig] = _setting(  # noqa: RUF009
+        "SIGNUP_FORMS", {}, _signup_forms, blank=True
+    )
+    signup_ip: str = _setting("SIGNUP_IP", "hash", _signup_ip)
+    signup_limit_per_ip: tuple[int, int] = _setting("SIGNUP_LIMIT_PER_IP", (20, 3600), _limit)
+    signup_limit_per_email: tuple[int, int] = _setting("SIGNUP_LIMIT_PER_EMAIL", (3, 3600), _limit)
+    signup_cache: str = _setting("SIGNUP_CACHE", "default", str, blank=True)
+    signup_proxies: int = _setting("SIGNUP_PROXIES", 0, _number(int, 0))
 
     def job_options(self) -> dict[str, Any]:
         """The ``ImportJob`` options these settings set: how the source's values are read,

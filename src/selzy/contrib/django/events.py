@@ -28,6 +28,7 @@ from django.utils import timezone
 import selzy
 from selzy.integration import Feedback, delivery_feedback
 
+from . import consent
 from .activity import submit_fetch
 from .event_payloads import CONTACT_EVENTS
 from .feedback import apply_feedback
@@ -165,8 +166,10 @@ def _apply(event: WebhookEvent) -> bool:
     feedback = feedback_of(event)
     if feedback is None:
         return False
+    # A person confirming a sign-up of the site's forms, whichever list the form names.
+    confirmed = consent.confirm(feedback)
     if not feedback.concerns(Connection.current().list_id):
-        return False  # about other lists only: ours may still write to them
+        return bool(confirmed)  # about other lists only: ours may still write to them
     apply_feedback(feedback, list_id=Connection.current().list_id)
     return True
 

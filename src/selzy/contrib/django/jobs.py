@@ -12,7 +12,8 @@ again.
   command; :func:`scan_changes` is the periodic scan (Celery beat, or ``selzy_sync
   --incremental`` from cron), which also takes over runs whose workers died (:mod:`.leases`)
   and webhook events whose processing never came (:func:`.events.submit_stale`), and starts
-  the daily reconciliation with Selzy's statuses (:mod:`.reconcile`);
+  the daily reconciliation with Selzy's statuses (:mod:`.reconcile`) and the sending of the
+  sign-ups of the site's forms (:mod:`.signup_queue`);
 - :func:`send_campaign` launches a message's campaign once (:mod:`.launches`),
   :func:`retry_campaign` a failed one again, both through :func:`start_campaign`, which queues
   :func:`launch_campaign_job`; :func:`check_campaign` asks Selzy what a launch whose answer was
@@ -39,7 +40,7 @@ from selzy.integration import (
     take_stats_snapshot,
 )
 
-from . import activity, events, leases, reconcile
+from . import activity, events, leases, reconcile, signup_queue
 from .changes import full_sync_done, scan_source
 from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
@@ -208,13 +209,15 @@ def scan_changes() -> dict[str, int]:
     processing of webhook events stored over a minute ago and still waiting
     (:func:`.events.submit_stale`: the process that stored them died, or processing failed);
     start the reconciliation with Selzy's statuses when ``RECONCILE_EVERY`` has passed since
-    the last one (:func:`.reconcile.submit_due`).
+    the last one (:func:`.reconcile.submit_due`); submit the sending of the sign-ups waiting
+    for Selzy when the first of them is due (:func:`.signup_queue.submit_due`).
 
     Returns how many contacts were marked, by reason, over every source."""
     leases.interrupt_stale()
     events.submit_stale()
     events.prune()
     reconcile.submit_due()
+    signup_queue.submit_due()
     totals: dict[str, int] = {}
     for source in configured_sources():
         counts = scan_source(source)

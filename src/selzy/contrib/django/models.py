@@ -1,5 +1,6 @@
 """What the module keeps: the linked account and wizard choices, field mappings, messages,
-campaigns with their statistics history, and import runs with every rejected row."""
+campaigns with their statistics history, import runs with every rejected row, and the sign-ups
+of the site's forms with their consent records (:mod:`.signup_models`)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ class Connection(models.Model):
     hook_status = models.CharField(max_length=32, blank=True)
     hook_checked_at = models.DateTimeField(null=True, blank=True)
     hook_rearmed_at = models.DateTimeField(null=True, blank=True)
+    # The sign-up queue's lease: one sender at a time, so sign-ups reach Selzy in order
+    # (:mod:`.signup_queue`).
+    signups_sender = models.CharField(max_length=200, blank=True)
+    signups_lease_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -533,3 +538,25 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"Reconciliation of list {self.list_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# Declared in their own module (the forms' models), part of this app.
+from .signup_models import ConsentRecord, SignUp  # noqa: E402
+
+__all__ = [
+    "Campaign",
+    "CampaignStats",
+    "Connection",
+    "ConsentRecord",
+    "ContactActivity",
+    "ContactState",
+    "ImportBatch",
+    "ImportRejection",
+    "ImportRun",
+    "MappedField",
+    "Message",
+    "Reconciliation",
+    "SignUp",
+    "SourceScan",
+    "WebhookEvent",
+]
