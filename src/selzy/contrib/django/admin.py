@@ -23,7 +23,7 @@ from . import models, signup_admin
 from . import urls as public_urls
 from .contact_panel import SelzyContactAdminMixin, SelzyContactPanel
 from .redaction import hides_secrets
-from .views import imports, sending, setup, webhook
+from .views import imports, sending, setup, signup_screen, webhook
 from .views._common import may_use
 
 # django-stubs makes ModelAdmin generic in its model; Django's own class is not subscriptable.
@@ -99,6 +99,7 @@ class SelzyAdmin(_ConnectionAdmin):
             ("import/<int:pk>/control/", imports.import_control, "selzy_import_control"),
             ("webhook/register/", webhook.register_hook, "selzy_webhook_register"),
             ("reconcile/", webhook.reconcile_now, "selzy_reconcile"),
+            ("signups/", signup_screen.signup_forms, "selzy_signups"),
         ]
         # Every screen's error reports hide the marked secrets, DEBUG or not (redaction.py).
         urls = [path(route, wrap(hides_secrets(view)), name=name) for route, view, name in screens]

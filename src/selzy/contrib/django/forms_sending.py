@@ -235,3 +235,59 @@ class CampaignForm(forms.Form):
                 f"{latest.astimezone(zone):%Y-%m-%d %H:%M} {zone_name}). Choose an earlier date."
             )
         return start
+
+
+#: The confirmation letter the sign-up screen proposes; Selzy puts the link at {{ConfirmUrl}}.
+DEFAULT_OPTIN_BODY = (
+    "<p>Hello!</p>\n"
+    "<p>Please confirm that you want to receive our newsletter: "
+    '<a href="{{ConfirmUrl}}">yes, subscribe me</a>.</p>\n'
+    "<p>If you did not ask for it, ignore this letter: you will not be subscribed.</p>"
+)
+
+
+class OptInLetterForm(forms.Form):
+    """updateOptInEmail: the confirmation letter Selzy sends for a list's double opt-in."""
+
+    list_id = forms.TypedChoiceField(label="List", coerce=int)
+    sender_email = forms.ChoiceField(
+        label="Sender email",
+        error_messages={
+            "required": "Choose a confirmed sender address (or validate a new sender first)."
+        },
+    )
+    sender_name = forms.CharField(label="Sender name", max_length=255)
+    subject = forms.CharField(
+        label="Subject", max_length=998, initial="Please confirm your subscription"
+    )
+    body = forms.CharField(
+        label="HTML body",
+        initial=DEFAULT_OPTIN_BODY,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text='Must link to {{ConfirmUrl}}: <a href="{{ConfirmUrl}}">…</a>',
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        lists: Sequence[tuple[int, str]] = (),
+        senders: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "list_id").choices = [(str(i), title) for i, title in lists]
+        choice_field(self, "sender_email").choices = [(s, s) for s in senders]
+
+    def clean_sender_name(self) -> str:
+        name: str = self.cleaned_data["sender_name"].strip()
+        if "@" in name:
+            raise ValidationError("The sender name is a name, not an email address.")
+        return name
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        if "{{ConfirmUrl}}" not in body:
+            raise ValidationError(
+                'The letter needs the confirmation link: <a href="{{ConfirmUrl}}">…</a>'
+            )
+        return body

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
@@ -254,3 +255,36 @@ def _record(signup: SignUp, outcome: SignUpOutcome) -> None:
             claimed_at=None,
             next_attempt_at=now + wait,
         )
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """What the queue looks like, for the screens: how many wait, the first of them (with its
+    last failure, if any), and how many Selzy refused."""
+
+    waiting: int
+    failed: int
+    head: SignUp | None
+
+    @property
+    def stuck(self) -> bool:
+        """The first waiting sign-up failed at least once: the others wait behind it."""
+        return self.head is not None and self.head.attempts > 0
+
+
+def queue_state() -> QueueState:
+    """The queue's state now (:class:`QueueState`)."""
+    return QueueState(
+        waiting=SignUp.objects.filter(status__in=WAITING).count(),
+        failed=SignUp.objects.filter(status=Status.FAILED).count(),
+        head=head(),
+    )
+
+
+def retry_now() -> int:
+    """Make the waiting sign-ups due at once (the setup was fixed) and submit the queue; how
+    many wait."""
+    count = SignUp.objects.filter(status=Status.PENDING).update(next_attempt_at=None)
+    if count:
+        submit_after_commit()
+    return count

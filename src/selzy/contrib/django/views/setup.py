@@ -51,6 +51,7 @@ from selzy.integration import (
 from .. import reconcile
 from ..changes import mapping_changed
 from ..client import connected_client, make_client
+from ..conf import selzy_settings
 from ..forms_setup import (
     ConnectForm,
     ListForm,
@@ -60,6 +61,7 @@ from ..forms_setup import (
 )
 from ..hooks import hook_warning
 from ..models import Campaign, Connection, ImportRun, MappedField, Message, Reconciliation
+from ..signup_queue import queue_state
 from ..sources import ContactSource, contact_sources
 from ._common import (
     HOW_TO_ENABLE,
@@ -195,8 +197,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         "reconciliation": last,
         "reconciliation_summary": reconcile.summary(last) if last else "",
         "reconcile_schedule": reconcile.schedule(),
+        "signup_forms": sorted(_signup_forms()),
+        "signup_queue": queue_state(),
     }
     return render(request, "selzy/overview.html", "Overview", context)
+
+
+def _signup_forms() -> list[str]:
+    try:
+        return list(selzy_settings().signup_forms)
+    except ImproperlyConfigured:
+        return []  # the checks explain it
 
 
 def _source_or_none(key: str) -> ContactSource | None:
