@@ -89,10 +89,20 @@ def test_a_form_key_must_fit_in_a_url() -> None:
         selzy_settings()
 
 
-def test_a_field_neither_mapped_nor_typed_is_explained(ready: Any) -> None:
-    unmapped = forms_with(newsletter={**NEWSLETTER, "fields": ["Company"]})
-    with unmapped, pytest.raises(ImproperlyConfigured, match="not in the mapping"):
-        signups.form_fields(signups.signup_form("newsletter"))
+def test_a_field_neither_mapped_nor_typed_is_left_out_and_said(
+    ready: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with forms_with(newsletter={**NEWSLETTER, "fields": ["Company", "Name"]}):
+        page = Client().get("/selzy/signup/newsletter/")
+        assert page.status_code == 200  # the site's page stays up
+        assert 'name="Name"' in page.content.decode()
+        assert 'name="Company"' not in page.content.decode()
+        assert "leaves out Company: not in the mapping" in caplog.text
+        config = signups.signup_form("newsletter")
+        assert signups.unmapped_fields(config) == ["Company"]
+        values = {"email": "a@example.com", "Company": "ACME"}
+        with pytest.raises(InvalidSignUp, match="Company: not a field of this form"):
+            sign_up("newsletter", values, consent=True, request=None, origin="t")
 
 
 # --- the form and its page ------------------------------------------------------------------
@@ -390,6 +400,7 @@ def test_the_entry_points_surface_is_pinned() -> None:
         "form_fields",
         "sign_up",
         "signup_form",
+        "unmapped_fields",
     ]
 
 

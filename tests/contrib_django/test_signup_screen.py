@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from selzy.contrib.django.forms_sending import DEFAULT_OPTIN_BODY
-from selzy.contrib.django.models import Connection, SignUp
+from selzy.contrib.django.models import Connection, MappedField, SignUp
 from selzy.contrib.django.signups import sign_up
 from selzy.emulator import Emulator, SeededAccount
 
@@ -60,6 +60,14 @@ def test_the_screen_lists_the_forms_and_where_their_sign_ups_stand(
     assert "Every sign-up has reached Selzy." in page
     assert "Selzy's confirmation letter" in page  # newsletter's mode
     assert "none: confirmed by the site" in page  # members'
+    assert "data-unmapped" not in page
+
+
+def test_a_field_the_mapping_lost_is_named(staff: Client) -> None:
+    MappedField.objects.filter(selzy_field="Name").delete()
+    page = staff.get(SCREEN).content.decode()
+    assert 'data-unmapped="newsletter"' in page
+    assert "The form “newsletter” leaves out Name" in page
 
 
 def test_a_list_without_its_letter_holds_the_queue_until_the_letter_is_set_here(

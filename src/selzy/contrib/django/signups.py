@@ -25,6 +25,7 @@ refuses it raises as a :class:`SignUpError`: :class:`UnknownForm`, :class:`Conse
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ from .models import Connection, ConsentRecord, MappedField, SignUp
 from .signup_config import PHONE, SignUpFormConfig, Text
 from .signup_limits import allow_email, allow_ip
 from .signup_queue import submit_after_commit
-from .sources import contact_sources
+from .sources import ContactSource, contact_sources
 
 __all__ = [
     "ConsentRequired",
@@ -60,9 +61,12 @@ __all__ = [
     "form_fields",
     "sign_up",
     "signup_form",
+    "unmapped_fields",
 ]
 
 PAGE_LENGTH = 2000
+
+logger = logging.getLogger("selzy.django")
 
 
 class SignUpError(Exception):
@@ -119,8 +123,27 @@ def signup_form(form_key: str) -> SignUpFormConfig:
 
 def form_fields(config: SignUpFormConfig) -> list[SignUpField]:
     """The form's fields with their types and labels: given in the configuration, or read from
-    the mapping (the Fields screen) and its source's labels. ImproperlyConfigured for a field
-    that is neither."""
+    the mapping (the Fields screen) and its source's labels. A field that is neither is left
+    out, with an error in the log and on the Sign-up forms screen (:func:`unmapped_fields`):
+    the mapping is edited in the admin, and unmapping a field must not take the site's pages
+    down with it."""
+    fields, missing = _resolve(config)
+    if missing:
+        logger.error(
+            "Sign-up form %r leaves out %s: not in the mapping (Selzy → Fields). Map it, or "
+            'give its type in SIGNUP_FORMS: {"name": ..., "type": "string"}',
+            config.key,
+            ", ".join(missing),
+        )
+    return fields
+
+
+def unmapped_fields(config: SignUpFormConfig) -> list[str]:
+    """The form's fields it leaves out: neither typed in the configuration nor mapped."""
+    return _resolve(config)[1]
+
+
+def _resolve(config: SignUpFormConfig) -> tuple[list[SignUpField], list[str]]:
     connection = Connection.current()
     mapped: dict[str, MappedField] = {}
     labels: dict[str, str] = {}
@@ -128,20 +151,15 @@ def form_fields(config: SignUpFormConfig) -> list[SignUpField]:
         for mapping in MappedField.objects.filter(source=connection.source):
             mapped[mapping.selzy_field] = mapping
             mapped.setdefault(mapping.source_field, mapping)
-        source = contact_sources().get(connection.source)
+        source = _sources().get(connection.source)
         if source is not None:
             labels = {f.name: f.label for f in source.fields()}
-    fields = []
+    fields: list[SignUpField] = []
+    missing: list[str] = []
     for spec in config.fields:
         if spec.name == PHONE:
-            fields.append(
-                SignUpField(
-                    PHONE,
-                    "string",
-                    spec.label or pgettext_lazy("selzy sign-up form", "Phone"),
-                    spec.required,
-                )
-            )
+            label = spec.label or pgettext_lazy("selzy sign-up form", "Phone")
+            fields.append(SignUpField(PHONE, "string", label, spec.required))
             continue
         row = mapped.get(spec.name)
         name: str
@@ -151,14 +169,18 @@ def form_fields(config: SignUpFormConfig) -> list[SignUpField]:
         elif row is not None and row.selzy_type in SELZY_TYPES:
             name, kind = row.selzy_field, row.selzy_type
         else:
-            raise ImproperlyConfigured(
-                f'SELZY["SIGNUP_FORMS"]["{config.key}"]: the field {spec.name!r} is not in the '
-                f"mapping (Selzy → Fields). Map it, or give its type: "
-                f'{{"name": "{spec.name}", "type": "string"}}'
-            )
+            missing.append(spec.name)
+            continue
         label = spec.label or (labels.get(row.source_field, "") if row else "") or name
         fields.append(SignUpField(name, kind, label, spec.required))
-    return fields
+    return fields, missing
+
+
+def _sources() -> dict[str, ContactSource]:
+    try:
+        return contact_sources()
+    except ImproperlyConfigured:
+        return {}  # the checks say what is wrong; the labels fall back to the names
 
 
 def _blank(value: object) -> bool:

@@ -25,6 +25,7 @@ from ..conf import selzy_settings
 from ..forms_sending import OptInLetterForm
 from ..models import Connection, SignUp
 from ..signup_queue import queue_state, retry_now
+from ..signups import unmapped_fields
 from ._common import MANAGE, explain, form_data, render, require, setup_redirect
 from .sending import sender_list
 from .signup import signup_path
@@ -72,6 +73,7 @@ def _rows(titles: dict[int, str]) -> list[dict[str, Any]]:
                 "waiting": counts.get(key, Counter())["pending"]
                 + counts.get(key, Counter())["sending"],
                 "counts": counts.get(key, Counter()),
+                "unmapped": unmapped_fields(config),
             }
         )
     return rows
