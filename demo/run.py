@@ -188,6 +188,7 @@ def _banner(
         f"  Demo CRM:        {site_url}/admin/",
         f"  Admin login:     {USERNAME} / {PASSWORD}",
         f"  Selzy screens:   {site_url}/admin/selzy/connection/",
+        f"  Newsletter page: {site_url}/newsletter/   (the public sign-up form)",
     ]
     if real_service:
         lines += [

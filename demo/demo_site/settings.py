@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A demo secret: this site runs on 127.0.0.1 with DEBUG on and must never be deployed.
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The newsletter page in the visitor's language (English or Russian).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -55,7 +59,7 @@ WSGI_APPLICATION = "demo_site.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "demo_site" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -84,6 +88,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "demo_site" / "locale"]  # the newsletter page's own texts
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -156,6 +162,21 @@ SELZY = {
                 "hard_bounce": {"email_undeliverable": True},
                 "complaint": {"email_undeliverable": True, "consent": False},
             },
+        }
+    },
+    # The public page /newsletter/ ({% selzy_signup_form "newsletter" %}): into the list chosen
+    # on the List screen, with Selzy's confirmation letter (set on Selzy → Sign-up forms).
+    "SIGNUP_FORMS": {
+        "newsletter": {
+            # Selzy's own Name field (every account has it), so the page works before mapping.
+            "fields": [{"name": "Name", "type": "string", "label": _("Your name")}],
+            "consent_text": _(
+                "I agree to receive the Demo CRM newsletter by email. I can unsubscribe at any "
+                "time with the link in every letter."
+            ),
+            "consent_version": "2026-01",
+            "tags": ["website"],
+            "title": _("The Demo CRM newsletter"),
         }
     },
 }
