@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from selzy import Selzy
@@ -51,6 +52,8 @@ WAITING = (Status.PENDING, Status.SENDING)
 #: time, at most :data:`RETRY_MAX` apart.
 RETRY_FIRST = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(minutes=15)
+#: How many times per lease period a sender renews its lease (so never close to the end).
+LEASE_RENEWALS = 4
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -89,15 +92,17 @@ def submit_due() -> bool:
 
 def submit_after_commit() -> None:
     """Submit :func:`send_signups` once the current transaction commits, unless a sender is
-    at work (it will find the new sign-up); a runner that cannot take the job fails nothing:
-    the sign-up is stored and the scan submits it."""
+    at work (it will find the new sign-up) or the queue's head waits for its next attempt
+    (Selzy away: the scan submits it when due; a job per sign-up would only find it waiting).
+    A runner that cannot take the job fails nothing: the sign-up is stored and the scan
+    submits it."""
 
     def go() -> None:
         now = timezone.now()
         held = Connection.objects.filter(
             pk=Connection.current().pk, signups_lease_until__gt=now
         ).exists()
-        if not held:
+        if not held and _due(head(), now):
             submit(send_signups)
 
     transaction.on_commit(go, robust=True)
@@ -148,8 +153,10 @@ def send_signups() -> int:
 def _drain(holder: str) -> int:
     sent = 0
     client: Selzy | None = None
+    module_list = Connection.current().list_id
+    renewed = time.monotonic()
     try:
-        while (signup := _claim_head()) is not None:
+        while (signup := _claim_head(module_list)) is not None:
             if client is None:
                 try:
                     client = connected_client()
@@ -161,33 +168,35 @@ def _drain(holder: str) -> int:
             if outcome.verdict == "retry":
                 return sent
             sent += outcome.verdict == "sent"
-            if not _renew_lease(holder):
-                return sent  # too slow: another sender took over
+            # The lease is renewed well before it runs out, not after every sign-up: one
+            # write less per sign-up.
+            if time.monotonic() - renewed >= _lease().total_seconds() / LEASE_RENEWALS:
+                if not _renew_lease(holder):
+                    return sent  # too slow: another sender took over
+                renewed = time.monotonic()
     finally:
         if client is not None:
             client.close()
     return sent
 
 
-def _claim_head() -> SignUp | None:
-    """Take the queue's head, if it is due: ``sending``, the list fixed. None otherwise."""
+def _claim_head(module_list: int | None) -> SignUp | None:
+    """Take the queue's head, if it is due: ``sending``, its list fixed (``module_list`` when
+    the form names none). None otherwise."""
     now = timezone.now()
     signup = head()
     if signup is None or not _due(signup, now):
         return None
-    list_id = signup.list_id or Connection.current().list_id
+    # Taken from a sender that died mid-call: that call may have reached Selzy.
+    uncertain = signup.uncertain or signup.status == Status.SENDING
+    list_id = signup.list_id or module_list
     claimed = SignUp.objects.filter(
         pk=signup.pk, status=signup.status, claimed_at=signup.claimed_at
-    ).update(
-        status=Status.SENDING,
-        claimed_at=now,
-        list_id=list_id,
-        # Taken from a sender that died mid-call: that call may have reached Selzy.
-        uncertain=signup.uncertain or signup.status == Status.SENDING,
-    )
+    ).update(status=Status.SENDING, claimed_at=now, list_id=list_id, uncertain=uncertain)
     if not claimed:
         return None
-    signup.refresh_from_db()
+    signup.status, signup.claimed_at = Status.SENDING, now
+    signup.list_id, signup.uncertain = list_id, uncertain
     return signup
 
 
@@ -217,6 +226,8 @@ def _record(signup: SignUp, outcome: SignUpOutcome) -> None:
     rows = SignUp.objects.filter(pk=signup.pk)
     if outcome.verdict == "sent":
         rows.update(
+            # A confirmation may have come in already (no letter to wait for): it stays.
+            status=Case(When(status=Status.SENDING, then=Value(Status.SENT)), default=F("status")),
             sent_at=now,
             person_id=outcome.person_id,
             attempts=attempts,
@@ -225,8 +236,6 @@ def _record(signup: SignUp, outcome: SignUpOutcome) -> None:
             claimed_at=None,
             next_attempt_at=None,
         )
-        # A confirmation may have come in already (no letter to wait for): it stays.
-        rows.filter(status=Status.SENDING).update(status=Status.SENT)
     elif outcome.verdict == "refused":
         logger.warning("Selzy refused sign-up %s: %s", signup.pk, outcome.reason)
         rows.update(
