@@ -138,3 +138,14 @@ def test_the_screen_needs_the_setup_permission(ready: Any) -> None:
     browser = Client()
     browser.force_login(user)
     assert browser.get(SCREEN).status_code == 403
+
+
+def test_a_viewer_of_sign_ups_may_export_but_not_send_again(ready: Any) -> None:
+    members("listed@example.com")
+    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_signup"))
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get("/admin/selzy/signup/").content.decode()
+    assert 'value="export_gdpr"' in page
+    assert 'value="send_again"' not in page

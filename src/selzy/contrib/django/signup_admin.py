@@ -15,6 +15,7 @@ from django.utils import timezone
 from . import consent
 from .models import ConsentRecord, SignUp
 from .signup_queue import submit_after_commit
+from .views._common import MANAGE
 
 if TYPE_CHECKING:
     _SignUpAdmin = admin.ModelAdmin[SignUp]
@@ -77,7 +78,11 @@ class SignUpAdmin(_ReadOnly, _SignUpAdmin):
     def export_gdpr(self, request: HttpRequest, queryset: QuerySet[SignUp]) -> HttpResponse:
         return export_response(set(queryset.values_list("email", flat=True)))
 
-    @admin.action(description="Send the failed ones again")
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """Sending again is the module's setup permission's to decide, not every viewer's."""
+        return bool(request.user.has_perm(MANAGE))
+
+    @admin.action(description="Send the failed ones again", permissions=["manage"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[SignUp]) -> None:
         # Back into the queue where they were: they keep their place (created_at).
         count = queryset.filter(status=SignUp.Status.FAILED).update(
