@@ -96,13 +96,24 @@ def test_segment_urls_point_at_the_public_route_and_the_old_one_still_serves() -
     assert Client().get(reverse("selzy:segment_contacts", args=["made-up"])).status_code == 404
 
 
-@override_settings(ROOT_URLCONF="tests.contrib_django.urls_admin_only")
+WITHOUT_FORMS = {**SELZY, "SIGNUP_FORMS": {}}
+
+
+@override_settings(ROOT_URLCONF="tests.contrib_django.urls_admin_only", SELZY=WITHOUT_FORMS)
 def test_without_the_public_urlconf_a_check_warns_and_urls_fall_back_to_the_admin() -> None:
     (warning,) = [m for m in checks.run_checks(tags=["selzy"]) if m.id == "selzy.W005"]
     assert "selzy.contrib.django.urls" in (warning.hint or "")
     # Nothing breaks on upgrade: the module still hands out the URLs that answer.
     path = urlsplit(jobs.segment_url("leads", "vip", "https://crm.example")).path
     assert path.startswith("/admin/selzy/connection/segment/")
+
+
+@override_settings(ROOT_URLCONF="tests.contrib_django.urls_admin_only")
+def test_sign_up_forms_without_the_public_urlconf_are_an_error() -> None:
+    (error,) = [m for m in checks.run_checks(tags=["selzy"]) if m.id == "selzy.E008"]
+    assert "/selzy/signup/<key>/" in error.msg
+    assert "selzy.contrib.django.urls" in (error.hint or "")
+    assert "selzy.W005" not in check_ids()  # the error says it all
 
 
 def test_the_public_urlconf_included_is_quiet() -> None:

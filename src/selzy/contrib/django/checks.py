@@ -112,11 +112,22 @@ def check_public_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
     from .public import INCLUDE_LINE, unreachable_host, urlconf_included
 
     try:
-        site_url = selzy_settings().site_url
+        conf = selzy_settings()
     except ImproperlyConfigured:
         return []  # selzy.E001 says why
+    site_url = conf.site_url
     problems: list[checks.CheckMessage] = []
-    if not urlconf_included():
+    if not urlconf_included() and conf.signup_forms:
+        problems.append(
+            checks.Error(
+                'SELZY["SIGNUP_FORMS"] has forms, but the module\'s public URLs are not '
+                "included: every sign-up form posts to /selzy/signup/<key>/, and a page with "
+                "{% selzy_signup_form %} cannot be rendered without it.",
+                hint=f"Add {INCLUDE_LINE} to the site's urlpatterns.",
+                id="selzy.E008",
+            )
+        )
+    elif not urlconf_included():
         problems.append(
             checks.Warning(
                 "The module's public URLs are not included: Selzy's webhook and the segment "
