@@ -78,6 +78,21 @@ def unreachable_client_factory(**options: Any) -> Selzy:
     )
 
 
+def broken_client_factory(**options: Any) -> Selzy:
+    """CLIENT_FACTORY whose transport has a bug: it raises what no Selzy error covers."""
+
+    def crash(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug in the transport")
+
+    options.pop("rate_limiter", None)
+    return Selzy(
+        options.pop("api_key"),
+        transport=httpx.MockTransport(crash),
+        rate_limiter=NoRateLimiter(),
+        **options,
+    )
+
+
 def selzy_down() -> Any:
     here = f"{__name__}.unreachable_client_factory"
     return override_settings(SELZY={**SELZY, "CLIENT_FACTORY": here, "MAX_RETRIES": 0})
@@ -241,6 +256,21 @@ def test_a_sender_that_died_mid_call_is_taken_over_without_a_second_letter(
     signup.refresh_from_db()
     assert (signup.status, signup.uncertain) == (Status.SENT, False)
     assert len(emulator.outbox(to="dead.sender@example.com")) == 1  # asked first: no 2nd
+
+
+def test_an_unexpected_error_is_retried_with_the_backoff_not_left_claimed(
+    ready: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = f"{__name__}.broken_client_factory"
+    with override_settings(SELZY={**SELZY, "CLIENT_FACTORY": broken}):
+        signup = members("bug@example.com")
+    signup.refresh_from_db()
+    assert (signup.status, signup.attempts) == (Status.PENDING, 1)
+    assert signup.error == "RuntimeError: a bug in the transport"
+    assert signup.next_attempt_at is not None
+    assert f"Sign-up {signup.pk} could not be sent" in caplog.text
+    backoff_over()
+    assert send_signups() == 1
 
 
 def test_a_slow_sender_still_inside_its_claim_is_waited_for(ready: Any) -> None:

@@ -163,7 +163,12 @@ def _drain(holder: str) -> int:
                 except (NotConnectedError, UnreadableSecretError) as problem:
                     _record(signup, SignUpOutcome("retry", reason=str(problem), setup=True))
                     return sent
-            outcome = _send(client, signup)
+            try:
+                outcome = _send(client, signup)
+            except Exception as error:  # a bug must not leave it claimed and retried for ever
+                logger.exception("Sign-up %s could not be sent", signup.pk)
+                reason = f"{type(error).__name__}: {error}"
+                outcome = SignUpOutcome("retry", reason=reason, setup=True)
             _record(signup, outcome)
             if outcome.verdict == "retry":
                 return sent
@@ -238,7 +243,8 @@ def _record(signup: SignUp, outcome: SignUpOutcome) -> None:
         )
     elif outcome.verdict == "refused":
         logger.warning("Selzy refused sign-up %s: %s", signup.pk, outcome.reason)
-        rows.update(
+        # Only a claim this sender still holds: a confirmation that came meanwhile stays.
+        rows.filter(status=Status.SENDING).update(
             status=Status.FAILED,
             attempts=attempts,
             error=outcome.reason,
@@ -256,7 +262,7 @@ def _record(signup: SignUp, outcome: SignUpOutcome) -> None:
             attempts,
             outcome.reason,
         )
-        rows.update(
+        rows.filter(status=Status.SENDING).update(
             status=Status.PENDING,
             attempts=attempts,
             error=outcome.reason,
