@@ -165,9 +165,10 @@ def _apply(event: WebhookEvent) -> bool:
     feedback = feedback_of(event)
     if feedback is None:
         return False
-    if not feedback.concerns(Connection.current().list_id):
+    list_id = Connection.current().list_id
+    if not feedback.concerns(list_id):
         return False  # about other lists only: ours may still write to them
-    apply_feedback(feedback, list_id=Connection.current().list_id)
+    apply_feedback(feedback, list_id=list_id)
     return True
 
 
@@ -190,16 +191,30 @@ def feedback_of(event: WebhookEvent) -> Feedback | None:
         kind = delivery_feedback(status)
         if kind is None:
             return None
-        campaign_id = data.get("campaign_id")
+        raw_id = data.get("campaign_id")
+        campaign_id = int(raw_id) if str(raw_id or "").isdigit() else None
         return Feedback(
             kind=kind,
             email=event.subject,
             time=event.event_time,
             origin="webhook",
-            campaign_id=int(campaign_id) if str(campaign_id or "").isdigit() else None,
+            campaign_id=campaign_id,
             status=status,
+            list_ids=_campaign_lists(campaign_id) if kind == "unsubscribed" else (),
         )
     return None
+
+
+def _campaign_lists(campaign_id: int | None) -> tuple[int, ...]:
+    """The list a campaign the module sent went to: an ``ok_unsubscribed`` letter status is an
+    unsubscription from that list (the ``unsubscribe`` event names the lists itself). Empty for
+    a campaign the module does not know."""
+    if campaign_id is None:
+        return ()
+    lists = Campaign.objects.filter(campaign_id=campaign_id).values_list(
+        "message__list_id", flat=True
+    )
+    return tuple(lists[:1])
 
 
 def _signal(event: WebhookEvent, superseded: bool) -> None:
