@@ -427,12 +427,13 @@ def test_the_ledger_keeps_the_newest_status_whatever_the_order(
     state.refresh_from_db()
     assert (state.unsubscribed, state.status_at) == (False, T11)
     later = apply_feedback(
-        feedback("unsubscribed", lead.email, T11 + dt.timedelta(hours=1)), list_id=LIST
+        feedback("unsubscribed", " ORDER@Example.com", T11 + dt.timedelta(hours=1)), list_id=LIST
     )
     assert (later.states, later.written) == (1, 1)
     lead.refresh_from_db()
     assert lead.consent is False
     assert names(sent) == ["feedback", "subscribed", "feedback", "unsubscribed"]
+    assert sent[-1][2]["email"] == "order@example.com"  # lowercased for the handlers
 
 
 @pytest.mark.django_db(transaction=True)
