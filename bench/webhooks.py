@@ -353,6 +353,12 @@ def main(args: argparse.Namespace) -> None:
     print(table(modes), flush=True)
     peak_rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     reconcile = reconcile_phase(args)
+    if reconcile is not None:
+        print(
+            f"Reconciliation of {reconcile.get('contacts', args.contacts):,} contacts: "
+            f"{reconcile.get('seconds')} s, peak RSS {reconcile.get('peak_rss_mb')} MB, "
+            f"repaired {reconcile.get('repaired')}"
+        )
     report = {
         "bench": "webhooks",
         "db": args.db,
