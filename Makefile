@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/emulator_export.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/webhooks.py --skip-reconcile
 	$(BIN)/python bench/forms.py
 
 # The demo CRM with the Selzy module: migrates and seeds demo/db.sqlite3, starts the emulator

@@ -200,6 +200,7 @@ def _banner(
             f"  Selzy emulator:  {emulator_url}",
             f"  API key:         {options.api_key}   (paste it on the Connect screen)",
             f"  Outbox:          {emulator_url}/_emulator/outbox   (letters the emulator 'sent')",
+            f"  Contacts:        {emulator_url}/_emulator/contacts   (make one unsubscribe...)",
         ]
     lines += ["  Ctrl-C stops everything.", "=" * 72, ""]
     print("\n".join(lines), flush=True)

@@ -40,6 +40,7 @@ from selzy.contrib.django.models import (
     WebhookEvent,
 )
 from selzy.emulator import Emulator, as_httpx_handler
+from selzy.integration import ExportedStatus
 from selzy.types import Hook
 from tests.contrib_django.crm.models import Customer, Lead, Person
 
@@ -495,6 +496,28 @@ def test_a_return_to_the_list_is_repaired_unless_the_ledger_knows_better() -> No
         "reconciliation",
         "new",
     )
+
+
+def test_an_international_domain_is_matched_however_the_export_writes_it() -> None:
+    """The sync sends ivan@пример.рф IDNA-encoded; an export naming it in Unicode (and in
+    capitals) is the same contact."""
+    lead = Lead.objects.create(email="Ivan@ПРИМЕР.РФ", name="Иван", consent=True)
+    ContactState.objects.update_or_create(  # as a sync would have left it
+        source="leads",
+        source_id=str(lead.pk),
+        defaults={"email": "Ivan@xn--e1afmkfd.xn--p1ai", "row_hash": "x", "dirty": False},
+    )
+    exported = ExportedStatus(
+        email="ivan@пример.рф",
+        email_status="active",
+        availability="",
+        in_list=False,
+        unsubscribed_from_list=True,
+    )
+    repaired = reconcile.repair([exported], list_id=5, time=timezone.now())
+    assert repaired == {"unsubscribed": 1}
+    lead.refresh_from_db()
+    assert not lead.consent
 
 
 def test_ledger_contacts_absent_from_the_export_are_left_alone() -> None:

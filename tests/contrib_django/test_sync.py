@@ -141,6 +141,31 @@ def test_an_email_change_moves_the_contact_instead_of_duplicating_it(
     assert (state.email, state.dirty) == ("lead7.new@crm.example", False)
 
 
+def test_a_moved_contact_leaves_its_old_addresses_bounces_behind(
+    ready: Connection, leads: list[Any], emulator: Emulator
+) -> None:
+    """A hard bounce, a complaint and soft bounces were about the old address: the new one
+    starts clean, so its own bounce is noted (and written back) again."""
+    full_sync(ready)
+    lead = Lead.objects.get(email="lead7@crm.example")
+    bounced = timezone.now() - timedelta(days=2)
+    ContactState.objects.filter(source_id=str(lead.pk)).update(
+        undeliverable_at=bounced, complained_at=bounced, soft_bounces=3, last_soft_bounce_at=bounced
+    )
+    untouched = Lead.objects.get(email="lead8@crm.example")
+    ContactState.objects.filter(source_id=str(untouched.pk)).update(undeliverable_at=bounced)
+    lead.email = "lead7.new@crm.example"
+    lead.save()
+    state = ContactState.objects.get(source_id=str(lead.pk))
+    assert state.email == "lead7.new@crm.example"
+    assert (state.undeliverable_at, state.complained_at, state.soft_bounces) == (None, None, 0)
+    assert state.last_soft_bounce_at is None
+    untouched.name = "Renamed"  # a change that keeps the address keeps what Selzy told
+    untouched.save()
+    state = ContactState.objects.get(source_id=str(untouched.pk))
+    assert state.undeliverable_at == bounced
+
+
 def test_deleted_and_bulk_updated_leads_are_removed_after_the_scan(
     ready: Connection, leads: list[Any], emulator: Emulator
 ) -> None:

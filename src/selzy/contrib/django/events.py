@@ -93,41 +93,59 @@ def process_events(*event_ids: int) -> int:
     once; how many this call processed. A failing event is logged and left waiting."""
     waiting = WebhookEvent.objects.filter(Q(pk__in=event_ids) | Q(pk__in=stale()))
     ids = waiting.filter(processed_at__isnull=True).order_by("event_time", "pk")
-    return sum(_process(pk) for pk in list(ids.values_list("pk", flat=True)))
+    order = list(ids.values_list("pk", flat=True))
+    # Read once per call, not per event: the list the module writes to.
+    list_id = Connection.current().list_id if order else None
+    done = 0
+    for first in range(0, len(order), LOAD_CHUNK):
+        chunk = order[first : first + LOAD_CHUNK]
+        # Loaded before they are claimed: what an event says never changes once stored, and
+        # an event another job claimed meanwhile is skipped by the claim itself.
+        loaded = WebhookEvent.objects.in_bulk(chunk)
+        done += sum(_process(loaded[pk], list_id) for pk in chunk if pk in loaded)
+    return done
 
 
-def _process(pk: int) -> bool:
+#: Events loaded per query by :func:`process_events`.
+LOAD_CHUNK = 500
+
+
+def _process(event: WebhookEvent, list_id: int | None) -> bool:
     with transaction.atomic():
         # The claim: a second job (a redelivery's, the scan's) finds it taken and moves on.
-        claimed = WebhookEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
+        claimed = WebhookEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
             processed_at=timezone.now(), error=""
         )
         if not claimed:
             return False
-        event = WebhookEvent.objects.get(pk=pk)
         try:
             with transaction.atomic():
                 superseded = _superseded(event)
-                event.applied = not superseded and _apply(event)
+                event.applied = not superseded and _apply(event, list_id)
                 event.save(update_fields=["applied"])
                 _signal(event, superseded)
         except Exception as error:  # a job has no caller to raise to: keep it for later
-            attempts = event.attempts + 1
+            # Read again (the row loaded before the claim may be a failure behind): the claim
+            # is ours, so no other job changes it meanwhile. Only on failure: no query otherwise.
+            attempts = (
+                WebhookEvent.objects.filter(pk=event.pk).values_list("attempts", flat=True).get()
+                + 1
+            )
             reason = f"{type(error).__name__}: {error}"
             if attempts >= MAX_ATTEMPTS:
                 logger.exception(
                     "Selzy webhook event %s (%s) failed %s times; given up",
-                    pk,
+                    event.pk,
                     event.kind,
                     attempts,
                 )
                 # processed_at stays set: never taken again, visible in the admin with its error
-                WebhookEvent.objects.filter(pk=pk).update(
+                WebhookEvent.objects.filter(pk=event.pk).update(
                     attempts=attempts, error=f"Given up after {attempts} attempts. {reason}"
                 )
             else:
-                logger.exception("Selzy webhook event %s (%s) failed", pk, event.kind)
-                WebhookEvent.objects.filter(pk=pk).update(
+                logger.exception("Selzy webhook event %s (%s) failed", event.pk, event.kind)
+                WebhookEvent.objects.filter(pk=event.pk).update(
                     processed_at=None, attempts=attempts, error=reason
                 )
             return False
@@ -151,9 +169,9 @@ def _superseded(event: WebhookEvent) -> bool:
     ).exists()
 
 
-def _apply(event: WebhookEvent) -> bool:
-    """The event's effect on the module's rows and the site's records (:mod:`.feedback`);
-    False for an event it does not act on."""
+def _apply(event: WebhookEvent, list_id: int | None) -> bool:
+    """The event's effect on the module's rows and the site's records (:mod:`.feedback`),
+    ``list_id`` being the module's list; False for an event it does not act on."""
     data = event.payload
     if event.kind == "campaign_status":
         campaigns = Campaign.objects.filter(campaign_id=int(event.subject))
@@ -168,9 +186,9 @@ def _apply(event: WebhookEvent) -> bool:
         return False
     # A person confirming a sign-up of the site's forms, whichever list the form names.
     confirmed = consent.confirm(feedback)
-    if not feedback.concerns(Connection.current().list_id):
+    if not feedback.concerns(list_id):
         return bool(confirmed)  # about other lists only: ours may still write to them
-    apply_feedback(feedback, list_id=Connection.current().list_id)
+    apply_feedback(feedback, list_id=list_id)
     return True
 
 
@@ -193,16 +211,30 @@ def feedback_of(event: WebhookEvent) -> Feedback | None:
         kind = delivery_feedback(status)
         if kind is None:
             return None
-        campaign_id = data.get("campaign_id")
+        raw_id = data.get("campaign_id")
+        campaign_id = int(raw_id) if str(raw_id or "").isdigit() else None
         return Feedback(
             kind=kind,
             email=event.subject,
             time=event.event_time,
             origin="webhook",
-            campaign_id=int(campaign_id) if str(campaign_id or "").isdigit() else None,
+            campaign_id=campaign_id,
             status=status,
+            list_ids=_campaign_lists(campaign_id) if kind == "unsubscribed" else (),
         )
     return None
+
+
+def _campaign_lists(campaign_id: int | None) -> tuple[int, ...]:
+    """The list a campaign the module sent went to: an ``ok_unsubscribed`` letter status is an
+    unsubscription from that list (the ``unsubscribe`` event names the lists itself). Empty for
+    a campaign the module does not know."""
+    if campaign_id is None:
+        return ()
+    lists = Campaign.objects.filter(campaign_id=campaign_id).values_list(
+        "message__list_id", flat=True
+    )
+    return tuple(lists[:1])
 
 
 def _signal(event: WebhookEvent, superseded: bool) -> None:

@@ -6,14 +6,18 @@ webhook. For one :class:`selzy.integration.Feedback` it
 
 1. keeps the activity (:class:`.models.ContactActivity`: each kind once per campaign);
 2. updates the status cache of every ledger row with that address (:class:`.models.ContactState`,
-   matched lowercased): an (un)subscription only when it is newer than the one applied
-   (``status_at``), a hard bounce or a complaint once, a soft bounce counted once per campaign;
+   matched lowercased, :func:`address_key`): an (un)subscription only when it is newer than the
+   one applied (``status_at``), a hard bounce or a complaint once, a soft bounce counted once
+   per campaign;
 3. applies each source's write-back rule to the records whose cache changed (:mod:`.writeback`),
    without setting off a sync;
 4. sends the signals of :mod:`.signals` for each of those records.
 
 Feedback about an address the ledger does not know keeps its activity and changes nothing else.
-Run it inside a transaction (the callers do): a signal handler that raises undoes it all.
+It runs in one transaction (a savepoint inside the caller's): a write-back or a signal handler
+that raises undoes it all, the activity included, so the same feedback applies in full when it
+comes again. So does a broken ``CONTACT_SOURCES`` setting: the write-back is not skipped (it
+would be lost for good), the feedback fails with the setting's error and waits for the fix.
 
 :func:`record_engagement` is the same for engagement (sent, delivered, opened, clicked) in bulk:
 a campaign's delivery report brings one to four of them per recipient, which one
@@ -22,12 +26,12 @@ a campaign's delivery report brings one to four of them per recipient, which one
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
@@ -79,26 +83,47 @@ class Applied:
     new: bool = True
 
 
+def address_key(email: str) -> str:
+    """An address as the ledger holds it, lowercased: the sync sends an international domain
+    IDNA-encoded (:func:`selzy.integration.normalise_email`), and Selzy may name it either way
+    (``ivan@пример.рф`` or ``ivan@xn--e1afmkfd.xn--p1ai``)."""
+    local, at, domain = email.strip().rpartition("@")
+    if at and not domain.isascii():
+        # A domain the sync could not have sent (UnicodeError) is matched as written.
+        with contextlib.suppress(UnicodeError):
+            domain = domain.encode("idna").decode("ascii")
+    return f"{local}{at}{domain}".lower()
+
+
 def states_of(emails: Iterable[str]) -> QuerySet[ContactState]:
     """The ledger rows holding any of the addresses, however their case was written."""
-    lowered = list({email.strip().lower() for email in emails})
+    # The ledger's addresses are ASCII (see address_key), so the database's Lower(), which
+    # leaves non-ASCII letters alone on SQLite, matches Python's lower().
+    lowered = list({address_key(email) for email in emails})
     return ContactState.objects.alias(email_lower=Lower("email")).filter(email_lower__in=lowered)
 
 
 def apply_feedback(feedback: Feedback, *, list_id: int | None) -> Applied:
     """Apply one piece of feedback (see the module's docstring); ``list_id`` is the module's
     list, so an unsubscription from other lists only is kept as activity and nothing more."""
-    new = _keep_activity(feedback)
-    if not new:
-        return Applied(new=False)
-    changed = _update_states(feedback, list_id)
-    if not changed:
-        return Applied()
+    with transaction.atomic():
+        new = _keep_activity(feedback)
+        if not new:
+            return Applied(new=False)
+        changed = _update_states(feedback, list_id)
+        if not changed:
+            return Applied()
+        return _write_back(changed, feedback)
+
+
+def _write_back(changed: list[tuple[str, str]], feedback: Feedback) -> Applied:
+    """The rules and signals for the records whose status cache changed."""
     written = 0
     by_source: dict[str, list[str]] = defaultdict(list)
     for source_key, source_id in changed:
         by_source[source_key].append(source_id)
-    sources = _sources()
+    # ImproperlyConfigured goes up: skipping the write-back would lose it for good.
+    sources = contact_sources()
     for source_key, ids in by_source.items():
         source = sources.get(source_key)
         if source is None:
@@ -109,18 +134,11 @@ def apply_feedback(feedback: Feedback, *, list_id: int | None) -> Applied:
     return Applied(states=len(changed), written=written)
 
 
-def _sources() -> dict[str, ContactSource]:
-    try:
-        return contact_sources()
-    except ImproperlyConfigured:
-        return {}  # the checks say what is wrong; the ledger is still kept
-
-
 def _keep_activity(feedback: Feedback) -> bool:
     """Record the activity; False when the same kind was already heard for that campaign
     (a redelivery, or the report repeating a webhook) and so needs nothing more."""
     activity, created = ContactActivity.objects.get_or_create(
-        email=feedback.email.strip().lower(),
+        email=address_key(feedback.email),
         campaign_id=feedback.campaign_id or 0,
         kind=feedback.kind,
         defaults={
@@ -173,7 +191,7 @@ def _signal(source: ContactSource, source_id: str, feedback: Feedback) -> None:
     arguments: dict[str, Any] = {
         "source": source.key,
         "record_id": source_id,
-        "email": feedback.email,
+        "email": feedback.email.strip().lower(),
         "feedback": feedback,
     }
     contact_feedback.send(sender=source.model, **arguments)
@@ -214,7 +232,7 @@ def _record_chunk(chunk: list[Feedback]) -> int:
             raise ValueError(f"{item.kind!r} changes a status: apply it with apply_feedback")
         if not item.campaign_id:
             raise ValueError(f"{item.kind!r} feedback for {item.email!r} names no campaign")
-        key = (item.email.strip().lower(), item.campaign_id, item.kind)
+        key = (address_key(item.email), item.campaign_id, item.kind)
         if key not in earliest or item.time < earliest[key].time:
             earliest[key] = item
     # The chunk's own mark: the rows carrying it are the ones this call added (an insert that
@@ -240,7 +258,7 @@ def _record_chunk(chunk: list[Feedback]) -> int:
         email__in={email for email, _, _ in earliest},
         campaign_id__in={campaign_id for _, campaign_id, _ in earliest},
     ).values_list("email", "campaign_id", "kind")
-    sources = _sources()
+    sources = contact_sources()  # a broken setting undoes the chunk: nothing is lost
     kinds = {kind for _, _, kind in earliest}
     if not any(_followed(source, kinds) for source in sources.values()):
         return added.count()
@@ -263,10 +281,10 @@ def _follow(new: list[Feedback], sources: dict[str, ContactSource]) -> None:
     holders: dict[str, list[tuple[str, str]]] = defaultdict(list)
     rows = states_of(item.email for item in new).values_list("email", "source", "source_id")
     for email, source_key, source_id in rows:
-        holders[email.strip().lower()].append((source_key, source_id))
+        holders[address_key(email)].append((source_key, source_id))
     for item in new:
         by_source: dict[str, list[str]] = defaultdict(list)
-        for source_key, source_id in holders.get(item.email.strip().lower(), []):
+        for source_key, source_id in holders.get(address_key(item.email), []):
             by_source[source_key].append(source_id)
         for source_key, ids in by_source.items():
             source = sources.get(source_key)

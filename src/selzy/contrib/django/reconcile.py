@@ -51,7 +51,7 @@ from selzy.integration import EXPORT_FIELDS, ExportedStatus, Feedback, FeedbackK
 from .client import NotConnectedError, connected_client
 from .conf import selzy_settings
 from .crypto import UnreadableSecretError
-from .feedback import apply_feedback, states_of
+from .feedback import address_key, apply_feedback, states_of
 from .hooks import check_hook
 from .models import Connection, Reconciliation
 from .taskfiles import downloaded
@@ -237,7 +237,7 @@ def repair(
     # never asked for that.
     repaired: Counter[FeedbackKind] = Counter()
     for status in statuses:
-        rows = ledger.get(status.email)
+        rows = ledger.get(address_key(status.email))
         if not rows:
             continue  # a contact the site did not send (added in Selzy, another source)
         for feedback in differences(status, rows, list_id=list_id, time=time):

@@ -8,15 +8,19 @@ from django.dispatch import Signal
 #: answered, on the task runner, in the order the events happened): ``sender`` is the view
 #: class, ``event`` a :class:`selzy.WebhookEvent`, ``superseded`` True when a later event of the
 #: same campaign or contact was applied first (the module then left this one without effect).
-#: The module itself updates campaign statuses and unsubscriptions from them. A handler that
+#: The module itself updates campaign statuses and the contacts' status from them (the
+#: contact_* signals below, and the write-back rules, follow from it). A handler that
 #: raises leaves the event waiting, to be processed (and signalled) again later.
 webhook_event = Signal()
 
 # What Selzy learned about a contact, sent once per source record it concerns, after the
 # ledger and the record's write-back rule were applied (:mod:`.feedback`). ``sender`` is the
 # source's model class; the arguments are ``source`` (its key), ``record_id`` (``str(pk)``),
-# ``email`` and ``feedback`` (a :class:`selzy.integration.Feedback`: kind, time, origin
-# "webhook", "delivery_stats" or "reconciliation", campaign_id, Selzy's status word).
+# ``email`` (the address Selzy named, lowercased) and ``feedback`` (a
+# :class:`selzy.integration.Feedback`: kind, time, origin "webhook", "delivery_stats" or
+# "reconciliation", campaign_id, Selzy's status word, list_ids). They are sent inside the
+# feedback's transaction: a handler that raises undoes what the feedback did (a webhook event
+# then waits and is applied again, in full, later).
 
 #: Every piece of feedback, engagement included (sent, delivered, opened, clicked...).
 contact_feedback = Signal()

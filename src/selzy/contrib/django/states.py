@@ -91,12 +91,24 @@ def commit_batch(
         )
         if not won:
             return False  # our lease ran out and another worker redoes the batch
-        current = dict(
-            states.select_for_update().filter(source_id__in=ids).values_list("source_id", "version")
-        )
-        changed = {i for i, v in current.items() if loaded.versions.get(i) != v}
+        held = states.select_for_update().filter(source_id__in=ids)
+        current = {i: (v, e) for i, v, e in held.values_list("source_id", "version", "email")}
+        changed = {i for i, (v, _) in current.items() if loaded.versions.get(i) != v}
         synced = {str(s.source_id) for s in outcome.synced}
         upsert_states(key, outcome.synced, now, changed)
+        # What Selzy told about an address (a hard bounce, a complaint, soft bounces) is not
+        # about the new one a record moved to: the new address starts with a clean slate.
+        moved = {
+            str(s.source_id)
+            for s in outcome.synced
+            if str(s.source_id) in current
+            and current[str(s.source_id)][1]
+            and current[str(s.source_id)][1].lower() != s.email.lower()
+        }
+        if moved:
+            states.filter(source_id__in=moved).update(
+                undeliverable_at=None, complained_at=None, soft_bounces=0, last_soft_bounce_at=None
+            )
         removed = {str(i) for i in outcome.removed}
         states.filter(source_id__in=removed - changed).delete()
         # A record changed since we read it: its contact is gone from Selzy, yet it stays

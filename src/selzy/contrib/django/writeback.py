@@ -10,9 +10,16 @@ Declared per contact source, under ``"write_back"``, either as a rule per feedba
     }
 
 (field name -> value; :data:`EVENT_TIME`, the string ``"@event_time"``, stands for when it
-happened in Selzy), or as the dotted path of a callable ``(record, feedback) -> None`` that
+happened in Selzy, for a date or datetime field; an expression such as ``F("bounces") + 1`` is
+evaluated by the database), or as the dotted path of a callable ``(record, feedback) -> None`` that
 decides itself. Kinds without a rule change nothing on the record (a soft bounce, by default,
 only counts in the ledger). The kinds are :data:`selzy.integration.FEEDBACK_KINDS`.
+
+The rules are checked when the setting is read (``manage.py check``, selzy.E003): an unknown
+kind or field, the primary key, a many-to-many field, a value the field cannot hold (``"yes"``
+for a boolean, ``None`` where the column is not nullable, ``"@event_time"`` on a text field) is
+an :class:`~django.core.exceptions.ImproperlyConfigured` naming the kind and the field, never an
+error on the first event that uses it.
 
 Writing back never sets off a sync: a rule is one ``UPDATE`` (no ``post_save``), and a callable
 runs inside :func:`writing_back`, during which the module's own save receivers stand aside.
@@ -26,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.module_loading import import_string
 
@@ -79,13 +86,17 @@ class WriteBack:
                     written += 1
             return written
         values = {
-            name: feedback.time if value == EVENT_TIME else value
+            name: feedback.time if _is_event_time(value) else value
             for name, value in self.rules[feedback.kind].items()
         }
         return records.update(**values)
 
 
 NO_WRITE_BACK = WriteBack(rules={})
+
+
+def _is_event_time(value: object) -> bool:
+    return isinstance(value, str) and value == EVENT_TIME
 
 
 def read_write_back(key: str, model: type[models.Model], spec: object) -> WriteBack:
@@ -113,16 +124,52 @@ def read_write_back(key: str, model: type[models.Model], spec: object) -> WriteB
             )
         if not isinstance(rule, Mapping) or not rule:
             raise ImproperlyConfigured(f"{where}[{kind!r}] must be a dict of field: value")
-        for name in rule:
-            try:
-                field = model._meta.get_field(name)
-            except FieldDoesNotExist:
-                raise ImproperlyConfigured(
-                    f"{where}[{kind!r}]: {model._meta.label} has no field {name!r}"
-                ) from None
-            if not isinstance(field, models.Field) or field.primary_key or not field.concrete:
-                raise ImproperlyConfigured(
-                    f"{where}[{kind!r}]: {name!r} is not a field a rule can write"
-                )
+        for name, value in rule.items():
+            field = _writable_field(model, name, f"{where}[{kind!r}]")
+            _check_value(field, value, f"{where}[{kind!r}][{name!r}]")
         rules[kind] = dict(rule)
     return WriteBack(rules=rules)
+
+
+def _writable_field(model: type[models.Model], name: object, where: str) -> models.Field[Any, Any]:
+    """The model's field ``name``, when a rule can write it with one ``UPDATE``."""
+    try:
+        field = model._meta.get_field(str(name))
+    except FieldDoesNotExist:
+        raise ImproperlyConfigured(f"{where}: {model._meta.label} has no field {name!r}") from None
+    if (
+        not isinstance(field, models.Field)
+        or field.primary_key
+        or not field.concrete
+        or field.many_to_many
+    ):
+        raise ImproperlyConfigured(
+            f"{where}: {name!r} is not a field a rule can write (the primary key, a "
+            "many-to-many or reverse relation)"
+        )
+    return field
+
+
+def _check_value(field: models.Field[Any, Any], value: object, where: str) -> None:
+    """Refuse a value the field cannot hold now rather than on the first event that needs it
+    (the event would fail, and wait, until the setting is fixed)."""
+    if hasattr(value, "resolve_expression"):
+        return  # F("bounces") + 1, Now(): the database evaluates it
+    if _is_event_time(value):
+        if not isinstance(field, models.DateField):  # DateTimeField is a DateField
+            raise ImproperlyConfigured(
+                f"{where}: {EVENT_TIME!r} needs a date or datetime field, "
+                f"not a {type(field).__name__}"
+            )
+        return
+    if value is None:
+        if not field.null:
+            raise ImproperlyConfigured(f"{where}: None, but the field is not nullable")
+        return
+    try:
+        field.to_python(value)
+    except ValidationError as error:
+        problem = " ".join(error.messages)
+        raise ImproperlyConfigured(
+            f"{where}: {value!r} does not fit the field: {problem}"
+        ) from None
