@@ -123,33 +123,31 @@ class SignUpMapping:
 
 def mapping_problems(
     mapping: SignUpMapping,
-    form_field_names: Iterable[str],
+    form_field_names: Iterable[str] | None,
 ) -> dict[str, str]:
-    """What is wrong with ``mapping`` for a form whose fields are ``form_field_names``, by the
-    setting at fault ("form_key", "email_field", "consent_field", "field_map"); empty when it
-    is usable. Reads the sign-up form's fields (the mapping), so it needs the database."""
+    """What is wrong with ``mapping`` for a form whose fields are ``form_field_names`` (None:
+    not known yet, only the sign-up form's side is checked), by the setting at fault
+    ("form_key", "email_field", "consent_field", "field_map"); empty when it is usable. Reads
+    the sign-up form's fields (the mapping), so it needs the database."""
     problems: dict[str, str] = {}
-    names = set(form_field_names)
     try:
         config = signup_form(mapping.form_key)
-    except SignUpError as why:
-        return {"form_key": str(why)}
-    try:
         fields = {field.name: field for field in form_fields(config)}
-    except ImproperlyConfigured as why:
+    except (SignUpError, ImproperlyConfigured) as why:
         return {"form_key": str(why)}
-    known = ", ".join(sorted(names)) or "none"
-    if mapping.email_field not in names:
+    names = set(form_field_names) if form_field_names is not None else None
+    known = ", ".join(sorted(names or ())) or "none"
+    if names is not None and mapping.email_field not in names:
         problems["email_field"] = (
             f"the form has no field {mapping.email_field!r} for the address (its fields: {known})"
         )
     if not mapping.consent_field:
         problems["consent_field"] = "name the form's checkbox the visitor ticks to subscribe"
-    elif mapping.consent_field not in names:
+    elif names is not None and mapping.consent_field not in names:
         problems["consent_field"] = f"the form has no field {mapping.consent_field!r} ({known})"
     wrong: list[str] = []
     for form_field, selzy_field in mapping.field_map.items():
-        if form_field not in names:
+        if names is not None and form_field not in names:
             wrong.append(f"the form has no field {form_field!r} ({known})")
         if selzy_field not in fields:
             takes = ", ".join(fields) or "only the address"
