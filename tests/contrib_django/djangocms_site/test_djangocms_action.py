@@ -279,3 +279,5 @@ def test_a_staff_user_can_open_the_forms_settings(ready: Any) -> None:
     html = response.content.decode()
     assert "Subscribe (Selzy)" in html
     assert 'name="selzy_field_map"' in html
+    # The words the consent box's label must read, for the editor to copy.
+    assert f"Its label must read: “{CONSENT_TEXT}”" in html

@@ -99,6 +99,23 @@ class SelzySubscribeAction(FormAction):  # type: ignore[misc]
 
     # --- the editor's side: checked only when the action is ticked on the form ---------------
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        initial = getattr(self, "initial", None) or {}
+        if initial.get("selzy_signup_form"):
+            self._show_consent_text(str(initial["selzy_signup_form"]))
+
+    def _show_consent_text(self, key: str) -> None:
+        """Tell the editor the words the consent checkbox's label must read."""
+        try:
+            config = signup_form(key)
+        except SignUpError:
+            return
+        self.fields["selzy_consent_field"].help_text = _(
+            "The field name of the checkbox the visitor ticks to subscribe. Its label must "
+            "read: “%(text)s”"
+        ) % {"text": config.consent_text}
+
     def _selected(self) -> bool:
         data = getattr(self, "data", None) or {}
         chosen = data.getlist("form_actions") if hasattr(data, "getlist") else []
@@ -113,13 +130,10 @@ class SelzySubscribeAction(FormAction):  # type: ignore[misc]
         if not key:
             raise ValidationError(_("Choose the sign-up form the visitors join."))
         try:
-            config = signup_form(key)
+            signup_form(key)
         except SignUpError as why:
             raise ValidationError(str(why)) from None
-        self.fields["selzy_consent_field"].help_text = _(
-            "The field name of the checkbox the visitor ticks to subscribe. Its label must "
-            "read: “%(text)s”"
-        ) % {"text": config.consent_text}
+        self._show_consent_text(key)
         return key
 
     def clean_selzy_consent_field(self) -> str:
