@@ -27,13 +27,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The whole suite (the Django module on SQLite), then the Django module's tests again on
-# PostgreSQL (PG* variables, default postgres@127.0.0.1:5432, maintenance database "test";
+# The whole suite (the Django module on SQLite); the Wagtail and django CMS adapters' tests,
+# each on a site with its own settings (the whole suite leaves them out and says so; without
+# Wagtail or django CMS installed such a pass ends at once with the reason, and fails under
+# CI=true); then the Django module's tests again on PostgreSQL (PG* variables, default
+# postgres@127.0.0.1:5432, maintenance database "test";
 # pytest-django creates and drops test_test). Without a reachable server the second pass is
 # skipped with the reason printed; under CI=true it fails instead. The Celery test starts its
 # own workers on its own database and runs once, in the first pass.
 unit: $(STAMP)
 	$(BIN)/pytest
+	@echo "== the form builders' adapters, each on a site of its own (Wagtail, django CMS) =="
+	$(BIN)/pytest tests/contrib_django/wagtail_site --ds=tests.contrib_django.wagtail_site.settings
+	$(BIN)/pytest tests/contrib_django/djangocms_site \
+		--ds=tests.contrib_django.djangocms_site.settings
 	@echo "== tests/contrib_django again, on PostgreSQL (SELZY_TEST_DB=postgres) =="
 	SELZY_TEST_DB=postgres $(BIN)/pytest tests/contrib_django \
 		--ignore=tests/contrib_django/test_celery.py
