@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
+from django.utils import translation
 
 from selzy.contrib.django import signups
 from selzy.contrib.django.models import ConsentRecord, SignUp
@@ -131,6 +132,10 @@ def test_ticking_the_box_without_an_address_asks_for_one(ready: Any) -> None:
     assert not form.is_valid()
     assert "Enter your email address to subscribe" in str(form.errors["selzy_subscribe"])
     assert RegistrationForm(registration(email="", subscribe=False)).is_valid()
+    with translation.override("ru"):
+        form = RegistrationForm(registration(email=""))
+        assert not form.is_valid()
+        assert "Укажите адрес электронной почты" in str(form.errors["selzy_subscribe"])
 
 
 def test_a_limit_never_costs_the_account(
