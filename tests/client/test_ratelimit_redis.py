@@ -247,6 +247,18 @@ def test_repr_does_not_show_the_url() -> None:
     limiter.close()
 
 
+def test_a_redis_opened_from_a_url_waits_a_bounded_time() -> None:
+    """A Redis host that drops packets must not hold every call for the TCP timeout."""
+    pytest.importorskip("redis")
+    limiter = RedisRateLimiter("redis://127.0.0.1:6379/0")
+    options = limiter._redis.connection_pool.connection_kwargs
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (5.0, 5.0)
+    limiter.close()
+    own = RedisRateLimiter("redis://127.0.0.1:6379/0?socket_connect_timeout=0.5")
+    assert own._redis.connection_pool.connection_kwargs["socket_connect_timeout"] == 0.5
+    own.close()
+
+
 def test_without_the_redis_package_the_error_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -62,6 +62,11 @@ return start - now
 _SCRIPT_SHA: Final = hashlib.sha1(_SCRIPT.encode(), usedforsecurity=False).hexdigest()
 
 
+#: Seconds to connect to, and to wait on, a Redis the limiter opens from a URL.
+CONNECT_TIMEOUT: Final = 5.0
+SOCKET_TIMEOUT: Final = 5.0
+
+
 def _import_redis() -> Any:
     try:
         import redis
@@ -81,7 +86,8 @@ class RedisRateLimiter:
 
     Arguments:
         redis_client_or_url: a synchronous ``redis.Redis`` (its connection pool is used and left
-            open), or a URL for one that the limiter opens and :meth:`close` closes.
+            open), or a URL for one that the limiter opens and :meth:`close` closes, with
+            connect and socket timeouts of 5 s unless the URL sets its own.
         burst: calls that may go back to back, as for ``InMemoryRateLimiter`` (every process
             sharing a bucket should use the same value).
         prefix: put before each bucket's name to make its key; bucket names carry a hash of
@@ -108,7 +114,14 @@ class RedisRateLimiter:
             raise ValueError(f"burst must be an integer >= 1, got {burst!r}")
         self._owns_client = isinstance(redis_client_or_url, str)
         if self._owns_client:
-            client = redis.Redis.from_url(redis_client_or_url)
+            # Bounded waits: a Redis host that drops packets would otherwise hold every call
+            # for the operating system's TCP timeout (minutes). The URL's own
+            # ?socket_connect_timeout= / ?socket_timeout= win over these.
+            client = redis.Redis.from_url(
+                redis_client_or_url,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                socket_timeout=SOCKET_TIMEOUT,
+            )
         else:
             client = redis_client_or_url
             if isinstance(client, redis.asyncio.Redis):
