@@ -89,7 +89,7 @@ def test_index_answers_any_method(emulator: Emulator, method: str, path: str) ->
         ("GET", "/_emulator/web"),
         ("GET", "/_emulator/attachments/1"),
         ("GET", "/_emulator/state/x"),
-        ("GET", "/_emulator/campaigns/1"),
+        ("GET", "/_emulator/campaigns"),
     ],
 )
 def test_unknown_routes_and_wrong_methods_are_json_404(
@@ -367,3 +367,31 @@ def test_the_table_refuses_a_second_function_for_a_route() -> None:
         control("POST", "reset")(lambda req: json_reply({}))
     with pytest.raises(ValueError, match="only the last segment"):
         control("GET", "files/{name*}/x")
+
+
+def test_the_links_getcampaigns_and_gettemplate_hand_out_answer(
+    api: Api, emulator: Emulator
+) -> None:
+    mid = api("createEmailMessage", **MESSAGE)["message_id"]
+    cid = api("createCampaign", message_id=mid)["campaign_id"]
+    emulator.advance(days=2)
+    (listed,) = [c for c in api("getCampaigns") if c["id"] == cid]
+    assert listed["stats_url"].endswith(f"/_emulator/campaigns/{cid}")
+    page = as_page(ctl(emulator, "GET", f"/_emulator/campaigns/{cid}"))
+    stats = api("getCampaignCommonStats", campaign_id=cid)
+    assert f"<b>Status:</b> {listed['status']} " in page
+    for name in ("total", "sent", "delivered", "read_unique", "clicked_unique"):
+        assert f"<tr><th>{name}</th><td>{stats[name]}</td></tr>" in page
+    assert "No such campaign." in as_page(ctl(emulator, "GET", "/_emulator/campaigns/999"), 404)
+    assert "No such campaign." in as_page(ctl(emulator, "GET", "/_emulator/campaigns/x"), 404)
+
+    tid = api("createEmailTemplate", title="T", subject="S", body="<p>B</p>")["template_id"]
+    url = api("getTemplate", template_id=tid)["screenshot_url"]
+    assert url.endswith(f"/_emulator/templates/{tid}.png")
+    shot = ctl(emulator, "GET", f"/_emulator/templates/{tid}.png")
+    assert (shot.status, content_type(shot)) == (200, "image/png")
+    assert shot.body.startswith(b"\x89PNG\r\n\x1a\n")
+    for missing in ("999.png", f"{tid}.jpg"):
+        assert "No such template." in as_page(
+            ctl(emulator, "GET", f"/_emulator/templates/{missing}"), 404
+        )

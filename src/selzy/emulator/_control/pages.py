@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 
+from .._handlers.stats import common_stats_at
 from .._mail import fmt
 from .._reply import HTML_TYPE, Reply, json_reply, text_reply
 from ._table import ANY, ControlRequest, control
@@ -110,3 +112,52 @@ def web_version(req: ControlRequest) -> Reply:
 def unsubscribed(req: ControlRequest) -> Reply:
     """Where a letter's unsubscribe link lands."""
     return page("Unsubscribed", "<p>You are unsubscribed (emulated page).</p>")
+
+
+@control(ANY, "campaigns/{campaign_id}")
+def campaign_page(req: ControlRequest) -> Reply:
+    """Where getCampaigns' ``stats_url`` points: a campaign's status and counters now."""
+    emu, campaign_id = req.emu, _number(req.params["campaign_id"])
+    with emu.lock:
+        now = emu.now()
+        for account in emu.state.accounts.values():
+            campaign = account.campaigns.get(campaign_id) if campaign_id is not None else None
+            if campaign is None:
+                continue
+            message = account.messages.get(campaign.message_id)
+            counters = common_stats_at(campaign, now)
+            rows = "".join(
+                f"<tr><th>{html.escape(name)}</th><td>{value}</td></tr>"
+                for name, value in counters.items()
+            )
+            subject = html.escape(message.subject if message else "")
+            body = (
+                f"<p><b>Subject:</b> {subject}<br><b>List:</b> {campaign.list_id}<br>"
+                f"<b>Status:</b> {html.escape(campaign.status_at(now))} "
+                f"(at {fmt(now)} UTC)</p><table>{rows}</table>"
+            )
+            return page(f"Campaign {campaign.id}", body)
+    return page("Not found", "<p>No such campaign.</p>", 404)
+
+
+#: A 1x1 grey PNG: the emulator renders no screenshots, yet ``screenshot_url`` must answer.
+_PLACEHOLDER_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGO4BwAA6gDpw7zqJgAAAABJRU5ErkJggg=="
+)
+
+
+@control(ANY, "templates/{template_png}")
+def template_screenshot(req: ControlRequest) -> Reply:
+    """Where getTemplate's ``screenshot_url`` points: a placeholder image of a known template."""
+    name = req.params["template_png"]
+    template_id = _number(name.removesuffix(".png")) if name.endswith(".png") else None
+    emu = req.emu
+    with emu.lock:
+        known = any(template_id in account.templates for account in emu.state.accounts.values())
+    if not known:
+        return page("Not found", "<p>No such template.</p>", 404)
+    return Reply(200, [("Content-Type", "image/png")], _PLACEHOLDER_PNG)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None

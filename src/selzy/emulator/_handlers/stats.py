@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from .._call import Call, api
@@ -15,7 +16,12 @@ from .tasks import create_task, to_csv
 
 def common_stats(campaign: Campaign, call: Call) -> dict[str, int]:
     """getCampaignCommonStats counters at `call.now` (read_unique counts openers or clickers)."""
-    t = stats_time(campaign, call.now)
+    return common_stats_at(campaign, call.now)
+
+
+def common_stats_at(campaign: Campaign, now: datetime) -> dict[str, int]:
+    """getCampaignCommonStats counters at `now` (also the control plane's campaign page)."""
+    t = stats_time(campaign, now)
     out = dict.fromkeys(
         (
             "total",
