@@ -55,6 +55,7 @@ from .launches import (
     prior_send,
     record_failure,
     record_outcome,
+    release_stuck,
 )
 from .ledger import ACTIVE, free_dirty
 from .models import (
@@ -210,12 +211,14 @@ def scan_changes() -> dict[str, int]:
     (:func:`.events.submit_stale`: the process that stored them died, or processing failed);
     start the reconciliation with Selzy's statuses when ``RECONCILE_EVERY`` has passed since
     the last one (:func:`.reconcile.submit_due`); submit the sending of the sign-ups waiting
-    for Selzy when the first of them is due (:func:`.signup_queue.submit_due`).
+    for Selzy when the first of them is due (:func:`.signup_queue.submit_due`); end the
+    campaign launches whose process died (:func:`.launches.release_stuck`).
 
     Returns how many contacts were marked, by reason, over every source."""
     leases.interrupt_stale()
     events.submit_stale()
     events.prune()
+    release_stuck()
     reconcile.submit_due()
     signup_queue.submit_due()
     totals: dict[str, int] = {}

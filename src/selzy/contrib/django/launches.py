@@ -15,11 +15,13 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from selzy.integration import LaunchKind, LaunchOutcome
 
-from .models import Campaign, Message
+from .conf import selzy_settings
+from .models import Campaign, ImportRun, Message
 
 Stage = Campaign.Stage
 
@@ -150,3 +152,43 @@ def _failure(campaign: Campaign, outcome: LaunchOutcome) -> str:
         f"Selzy's answer to createCampaign was lost{lost}. Selzy lists no campaign of this "
         f"message created since {since}, so none was created."
     )
+
+
+#: Why :func:`release_stuck` ended a launch, before and during createCampaign.
+STOPPED_BEFORE = (
+    "The launch stopped before the campaign was created (its process ended). Nothing was sent: "
+    "try again."
+)
+STOPPED_DURING = (
+    "The launch stopped while createCampaign was being sent (its process ended): check with "
+    "Selzy whether it created the campaign."
+)
+
+
+def release_stuck(now: dt.datetime | None = None) -> int:
+    """End the launches whose process died: a campaign still "importing" while its import has
+    been over (or silent) for longer than ``RUN_LEASE`` has no job left to finish it, and it
+    would hold its message (one launch in flight) for ever. One whose createCampaign was never
+    sent (``launched_at`` empty) fails, so **Try again** is offered; one stamped may have been
+    created, so it waits for **Check with Selzy**. The periodic scan calls this; how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=selzy_settings().run_lease)
+    working = (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
+    stuck = (
+        Campaign.objects.filter(stage=Stage.IMPORTING, created_at__lt=cutoff)
+        .exclude(import_run__status__in=working)
+        .filter(
+            Q(import_run__isnull=True)
+            | Q(import_run__finished_at__lt=cutoff)
+            | Q(import_run__finished_at__isnull=True, import_run__heartbeat_at__lt=cutoff)
+            | Q(import_run__finished_at__isnull=True, import_run__heartbeat_at__isnull=True)
+        )
+    )
+    released = 0
+    for campaign in stuck.select_related("message"):
+        if campaign.launched_at is None:
+            released += record_failure(campaign, STOPPED_BEFORE, expected=Stage.IMPORTING)
+        else:
+            fields: dict[str, object] = {"stage": Stage.UNCONFIRMED, "error": STOPPED_DURING}
+            released += _store(campaign, fields, Stage.IMPORTING)
+    return released
