@@ -7,7 +7,9 @@ from __future__ import annotations
 import importlib.util
 
 from tests.contrib_django.settings import *  # noqa: F403
-from tests.contrib_django.settings import INSTALLED_APPS
+from tests.contrib_django.settings import INSTALLED_APPS, SELZY
+
+WAGTAIL_NEWSLETTER_INSTALLED = importlib.util.find_spec("wagtail_newsletter") is not None
 
 WAGTAIL_INSTALLED = importlib.util.find_spec("wagtail") is not None
 
@@ -26,5 +28,11 @@ if WAGTAIL_INSTALLED:
         "wagtail",
         "modelcluster",
         "taggit",
+        *(["wagtail_newsletter"] if WAGTAIL_NEWSLETTER_INSTALLED else []),
         "tests.contrib_django.wagtail_site",
     ]
+
+# wagtail-newsletter's campaigns go to Selzy (selzy.contrib.wagtail.newsletter), from the
+# emulator's seeded confirmed sender.
+WAGTAIL_NEWSLETTER_CAMPAIGN_BACKEND = "selzy.contrib.wagtail.newsletter.SelzyCampaignBackend"
+SELZY = {**SELZY, "NEWSLETTER_SENDER": {"email": "news@example.com", "name": "Новости 📰"}}
