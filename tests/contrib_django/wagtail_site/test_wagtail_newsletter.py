@@ -6,6 +6,7 @@ errors in plain words."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -355,3 +356,104 @@ def test_no_connection_and_unknown_ids(db: Any) -> None:
     assert get_backend().get_campaign("12345") is None  # the panel offers to save again
     with pytest.raises(CampaignBackendError, match="not a Selzy message id"):
         get_backend().get_campaign("abc")
+
+
+# ---------------------------------------------------------------------- through wagtail-newsletter
+
+
+@pytest.fixture
+def editor(db: Any) -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("editor", "Editor@Example.com", "pw")
+
+
+def newsletter_page(list_id: int) -> Any:
+    from wagtail.models import Locale, Page, Site
+    from wagtail_newsletter.models import NewsletterRecipients
+
+    from .models import NewsletterPage
+
+    Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.get_children().first() or root.add_child(instance=Page(title="Home", slug="home"))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "testserver", "root_page": home}
+    )
+    audience = NewsletterRecipients.objects.create(name="Everyone", audience=str(list_id))
+    page = home.add_child(
+        instance=NewsletterPage(
+            title="Выпуск №1 🎉",
+            slug="issue-1",
+            body="Привет, читатели!",
+            newsletter_recipients=audience,
+        )
+    )
+    page.save_revision(log_action=False)
+    return page
+
+
+def action_request(user: Any, post: dict[str, str] | None = None) -> Any:
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/cms/", post or {})
+    request.user = user
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]
+    return request
+
+
+def said(request: Any) -> list[str]:
+    # wagtail-newsletter's messages arrive HTML-escaped, with Wagtail's trailing newlines
+    return [html.unescape(str(message)).strip() for message in request._messages]
+
+
+def test_an_editor_saves_tests_schedules_unschedules_sends_and_reads_the_report(
+    people: SeededAccount, emulator: Emulator, editor: Any, connected: Any
+) -> None:
+    """wagtail-newsletter's own actions, views and panel, with the Selzy backend behind them."""
+    from django.test import Client
+    from wagtail_newsletter import actions
+
+    emulator.advance((timezone.now() - emulator.now()).total_seconds())
+    page = newsletter_page(people.list_ids["Newsletter"])
+
+    request = action_request(editor)
+    actions.save_campaign(request, page)
+    assert said(request) == ["Newsletter campaign 'Выпуск №1 🎉' has been saved to Selzy"]
+    page.refresh_from_db()
+    message = selzy_message(emulator, people, page.newsletter_campaign)
+    assert "Привет, читатели!" in message.body
+
+    request = action_request(editor, {"newsletter-test-email": "Ed@Example.com"})
+    actions.send_test_email(request, page)
+    assert [letter.subject for letter in emulator.outbox() if letter.to.lower() == "ed@example.com"]
+
+    when = timezone.localtime() + dt.timedelta(days=2)
+    request = action_request(
+        editor, {"newsletter-schedule-schedule_time": when.strftime("%Y-%m-%d %H:%M")}
+    )
+    actions.schedule_campaign(request, page)
+    assert said(request)[-1].startswith("Campaign scheduled to send at")
+    page.refresh_from_db()
+
+    browser = Client()
+    browser.force_login(editor)
+    edit = f"/cms/pages/{page.pk}/edit/"
+    panel = " ".join(browser.get(edit).content.decode().split())
+    assert "<b>Status:</b> Scheduled" in panel
+    assert "won't affect the scheduled campaign" in panel
+    browser.post(f"/cms/newsletter/pages/{page.pk}/unschedule/")
+    assert get_backend().get_campaign(page.newsletter_campaign).is_scheduled is False  # type: ignore[union-attr]
+
+    request = action_request(editor)
+    actions.send_campaign(request, page)
+    assert said(request)[-1] == "Newsletter campaign is now sending"
+    page.refresh_from_db()
+    emulator.advance(days=1)
+    panel = " ".join(browser.get(edit).content.decode().split())
+    assert "<b>Status:</b> Sent" in panel
+    report = get_backend().get_campaign(page.newsletter_campaign).get_report()  # type: ignore[union-attr]
+    assert report["emails_sent"] == 3
+    sent_line = f"{report['emails_sent']} ({report['bounces']} bounces)"
+    assert sent_line in panel  # the panel shows Selzy's report
