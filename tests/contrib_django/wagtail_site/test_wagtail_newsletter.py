@@ -323,6 +323,8 @@ def test_schedule_then_unschedule_then_send(
     assert not shown.is_sent
     assert shown.get_report()["send_time"] == when
     backend.unschedule_campaign(message_id)
+    with pytest.raises(CampaignBackendError, match="already canceled"):
+        backend.unschedule_campaign(message_id)
     shown = backend.get_campaign(message_id)
     assert shown is not None
     assert not shown.is_scheduled

@@ -375,6 +375,8 @@ class SelzyCampaignBackend(CampaignBackend):  # type: ignore[misc]  # wagtail-ne
         record = campaign.record if campaign is not None else None
         if campaign is None or record is None or record.campaign_id is None:
             raise CampaignBackendError("The newsletter has no campaign in Selzy to unschedule")
+        if not campaign.selzy_status:
+            raise CampaignBackendError("The newsletter's campaign was already canceled")
         if campaign.selzy_status not in CANCELLABLE:
             raise CampaignBackendError(
                 f"Selzy cannot cancel the campaign any more: it is {campaign.status.lower()}"
