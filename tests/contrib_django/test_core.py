@@ -36,6 +36,10 @@ def test_checks_pass_with_the_test_settings() -> None:
         ({"TIMEOUT": "soon"}, r'"TIMEOUT"\] = \'soon\': use a number'),
         ({"BATCH_ATTEMPTS": None}, "use a whole number"),
         ({"CONTACT_SOURCES": ["users"]}, "use a dict"),
+        ({"NEWSLETTER_SENDER": "news@example.com"}, r'use \{"email": '),
+        ({"NEWSLETTER_SENDER": {"email": "news"}}, "the address the newsletter is sent from"),
+        ({"NEWSLETTER_SENDER": {"email": "a@b.c", "from": "x"}}, r'use \{"email": '),
+        ({"NEWSLETTER_SENDER": {"email": "a@b.c", "name": 7}}, "its name must be text"),
         ({"COLOUR": "blue"}, r"unknown keys \['COLOUR'\]; the known ones are \['BASE_URL', "),
     ],
 )

@@ -1,4 +1,5 @@
-"""A contact page built in Wagtail's form builder whose submissions also subscribe."""
+"""A contact page built in Wagtail's form builder whose submissions also subscribe, and a
+newsletter page wagtail-newsletter sends through Selzy."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
+from wagtail.models import Page
+from wagtail_newsletter.models import NewsletterPageMixin
 
 from selzy.contrib.wagtail.forms import SelzySignUpFormMixin
 
@@ -24,3 +27,12 @@ class ContactPage(SelzySignUpFormMixin, AbstractEmailForm):
         FieldPanel("to_address"),
         *SelzySignUpFormMixin.selzy_panels,
     ]
+
+
+class NewsletterPage(NewsletterPageMixin, Page):
+    """A newsletter an editor writes and sends through Selzy (selzy.contrib.wagtail.newsletter)."""
+
+    template = newsletter_template = "wagtail_site/newsletter_page.html"
+    body = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 
 from tests.contrib_django.settings import *  # noqa: F403
-from tests.contrib_django.settings import INSTALLED_APPS
+from tests.contrib_django.settings import INSTALLED_APPS, SELZY
 
 WAGTAIL_INSTALLED = importlib.util.find_spec("wagtail") is not None
 
@@ -26,5 +26,15 @@ if WAGTAIL_INSTALLED:
         "wagtail",
         "modelcluster",
         "taggit",
+        "wagtail_newsletter",  # in the wagtail and dev extras beside Wagtail
         "tests.contrib_django.wagtail_site",
     ]
+
+# wagtail-newsletter's campaigns go to Selzy (selzy.contrib.wagtail.newsletter), from the
+# emulator's seeded confirmed sender.
+WAGTAIL_NEWSLETTER_CAMPAIGN_BACKEND = "selzy.contrib.wagtail.newsletter.SelzyCampaignBackend"
+SELZY = {**SELZY, "NEWSLETTER_SENDER": {"email": "news@example.com", "name": "Новости 📰"}}
+# wagtail-newsletter's page mixin asks for these whatever the backend; the Selzy backend sends
+# from NEWSLETTER_SENDER (a confirmed sender) instead.
+WAGTAIL_NEWSLETTER_FROM_NAME = "Newsletter"
+WAGTAIL_NEWSLETTER_REPLY_TO = "news@example.com"

@@ -48,6 +48,8 @@ a test keeps both in step with the fields.
         "SIGNUP_CACHE": "default",                 # the Django cache the limits count in
         "SIGNUP_PROXIES": 0,                       # proxies in front of the site that add
                                                    # X-Forwarded-For (the visitor's IP)
+        "NEWSLETTER_SENDER": None,                 # {"email": ..., "name": ...}: the confirmed
+                                                   # sender of Wagtail newsletters
     }
 
 ENCRYPTION_KEY: a key from ``cryptography.fernet.Fernet.generate_key()``. The API key is stored
@@ -236,6 +238,20 @@ def _date_format(value: Any) -> str | None:
         raise _Invalid(str(why)) from None
 
 
+def _newsletter_sender(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"email", "name"}:
+        raise _Invalid('use {"email": "news@your-domain.example", "name": "Your newsletter"}')
+    email = value.get("email")
+    if not isinstance(email, str) or "@" not in email.strip(" @"):
+        raise _Invalid("its email must be the address the newsletter is sent from")
+    name = value.get("name") or ""
+    if not isinstance(name, str):
+        raise _Invalid("its name must be text")
+    return {"email": email.strip(), "name": name.strip()}
+
+
 def _signup_forms(value: Any) -> dict[str, SignUpFormConfig]:
     try:
         return read_signup_forms(value)
@@ -332,6 +348,10 @@ class SelzySettings:
     signup_limit_per_email: tuple[int, int] = _setting("SIGNUP_LIMIT_PER_EMAIL", (3, 3600), _limit)
     signup_cache: str = _setting("SIGNUP_CACHE", "default", str, blank=True)
     signup_proxies: int = _setting("SIGNUP_PROXIES", 0, _number(int, 0))
+    # The default is None (nothing shared); the reader returns a fresh dict.
+    newsletter_sender: dict[str, str] | None = _setting(  # noqa: RUF009
+        "NEWSLETTER_SENDER", None, _newsletter_sender, blank=True
+    )
 
     def job_options(self) -> dict[str, Any]:
         """The ``ImportJob`` options these settings set: how the source's values are read,
