@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,10 +36,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+# bench/sync.py's emulator process, key and memory reading (this script's folder is on
+# sys.path when it runs, and when bench/webhooks.py loads it).
+from sync import KEY, EmulatorProcess, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY = "bench0reconcile0api0key0for0emulator"
 SOURCE = "leads"
 #: The differing contacts' kinds, in turn: (what Selzy says, how it is repaired).
 KINDS = ("unsubscribed", "hard_bounce", "complaint", "subscribed")
@@ -48,51 +48,6 @@ AVAILABILITY = {"hard_bounce": "unreachable", "complaint": "spam_folder"}
 
 
 # --- the parent: emulator and phases -------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class EmulatorProcess:
-    """``selzy emulator serve`` in a child process, its rate limits off."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
-            [
-                *(sys.executable, "-m", "selzy.cli", "emulator", "serve", "--quiet"),
-                *("--port", str(self.port), "--api-key", KEY),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},  # this checkout's emulator
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/_emulator/clock", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError("the emulator did not start")
-        httpx.post(f"{self.url}/_emulator/rate-limits", data={"enabled": "0"}).raise_for_status()
-
-    def rss_mb(self) -> float:
-        return rss_mb(self.process.pid)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def run_phase(phase: str, env: dict[str, str], contacts: int, differing: int) -> dict[str, Any]:
@@ -113,7 +68,7 @@ def run(contacts: int, *, differing: int = 100, db: str = "sqlite") -> dict[str,
 
     Starts its own emulator process and a fresh database (a temporary SQLite file, or the
     PostgreSQL database ``selzy_bench_reconcile``), each gone afterwards."""
-    emulator = EmulatorProcess()
+    emulator = EmulatorProcess(None, rate_limits=False)
     with tempfile.TemporaryDirectory(prefix="selzy-bench-") as tmp:
         env = {
             **os.environ,
@@ -171,14 +126,6 @@ def main(args: argparse.Namespace) -> None:
 
 
 # --- the children: one phase each ------------------------------------------------------------
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    """Resident memory now (Linux /proc), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def kind_of(i: int, differing: int) -> str | None:

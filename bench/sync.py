@@ -56,9 +56,11 @@ def free_port() -> int:
 
 
 class EmulatorProcess:
-    """`selzy emulator serve` in a child process, driven through its control plane."""
+    """`selzy emulator serve` in a child process, driven through its control plane: each
+    importContacts call slowed by ``latency`` seconds (none when None), Selzy's rate limits
+    kept unless ``rate_limits`` is False."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float | None, *, rate_limits: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.latency = latency
@@ -81,9 +83,18 @@ class EmulatorProcess:
         else:
             self.stop()
             raise RuntimeError("the emulator did not start")
+        if not rate_limits:
+            httpx.post(
+                f"{self.url}/_emulator/rate-limits", data={"enabled": "0"}, timeout=5
+            ).raise_for_status()
         self.slow_down()
 
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
     def slow_down(self) -> None:
+        if self.latency is None:
+            return
         httpx.post(
             f"{self.url}/_emulator/faults",
             data={"kind": "latency", "method": "importContacts", "seconds": str(self.latency)},
@@ -105,6 +116,14 @@ class EmulatorProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory now (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def run_phase(phase: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:

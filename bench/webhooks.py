@@ -27,14 +27,13 @@ postgres uses the local server (database selzy_bench_webhooks, dropped and creat
     python bench/webhooks.py [--events 10000] [--batch 100] [--leads N] [--db sqlite|postgres]
 
 The reconciliation's figures (issue 10.7: a 1M-contact export, time and peak RSS) come from
-bench/reconcile.py when it exists: see :func:`reconcile_phase`.
+bench/reconcile.py: see :func:`reconcile_phase`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import resource
@@ -293,27 +292,18 @@ def applied_outcome() -> dict[str, int]:
     }
 
 
-# --- the reconciliation's place -----------------------------------------------------------------
-
-RECONCILE = Path(__file__).resolve().parent / "reconcile.py"
+# --- the reconciliation ------------------------------------------------------------------------
 
 
 def reconcile_phase(args: argparse.Namespace) -> dict[str, Any] | None:
-    """Issue 10.7's second figure: the reconciliation of a --contacts export (time, peak RSS).
-
-    bench/reconcile.py is written with the reconciliation; until it exists this is a no-op
-    returning None. When it does, its ``run(contacts, *, db=...) -> dict`` (its own emulator
-    and database, in child processes) runs after the webhook figures, which are printed under
-    "reconcile". --skip-reconcile leaves it out.
-    """
-    if args.skip_reconcile or not RECONCILE.exists():
+    """Issue 10.7's second figure: bench/reconcile.py's ``run`` of a --contacts export (its own
+    emulator and database, in child processes: time, peak RSS), printed under "reconcile";
+    None with --skip-reconcile."""
+    if args.skip_reconcile:
         return None
-    spec = importlib.util.spec_from_file_location("bench_reconcile", RECONCILE)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {RECONCILE}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Any] = module.run(args.contacts, db=args.db)
+    from reconcile import run  # bench/reconcile.py: this script's folder is on sys.path
+
+    result: dict[str, Any] = run(args.contacts, db=args.db)
     return result
 
 
