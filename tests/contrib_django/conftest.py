@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 
 from selzy.emulator import Emulator, SeededAccount
 
@@ -142,3 +143,11 @@ def campaign(connected: Any) -> Any:
     return Campaign.objects.create(
         message=message, campaign_id=700001, stage="created", status="scheduled"
     )
+
+
+@pytest.fixture
+def fresh_limits() -> Iterator[None]:
+    """The sign-up forms' rate limits (counted in Django's cache) start and end empty."""
+    caches["default"].clear()
+    yield
+    caches["default"].clear()

@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection as db_connection
 from django.template import Context, Template
@@ -39,7 +37,8 @@ from selzy.emulator import Emulator, SeededAccount
 from .settings import SELZY
 from .signup_world import contacts, newsletter_post, post, seed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test starts with the sign-up limits' counters empty (conftest's fresh_limits).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 NEWSLETTER = SELZY["SIGNUP_FORMS"]["newsletter"]  # type: ignore[index]
 
@@ -47,13 +46,6 @@ NEWSLETTER = SELZY["SIGNUP_FORMS"]["newsletter"]  # type: ignore[index]
 @pytest.fixture
 def account(emulator: Emulator) -> SeededAccount:
     return seed(emulator)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def forms_with(**forms: Any) -> Any:

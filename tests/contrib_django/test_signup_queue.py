@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -33,7 +32,8 @@ from . import emulated
 from .settings import SELZY
 from .signup_world import contacts, newsletter_post, post, seed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test starts with the sign-up limits' counters empty (conftest's fresh_limits).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 HOOK_URL = "http://testserver/selzy/webhook/"
 Status = SignUp.Status
@@ -54,13 +54,6 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def account(emulator: Emulator) -> SeededAccount:
     return seed(emulator, bare=("Bare",))
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def unreachable_client_factory(**options: Any) -> Selzy:

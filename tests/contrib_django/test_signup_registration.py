@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
-from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
@@ -26,7 +24,8 @@ from selzy.emulator import Emulator, SeededAccount
 from .settings import SELZY
 from .signup_world import contacts, seed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test starts with the sign-up limits' counters empty (conftest's fresh_limits).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 NEWSLETTER = SELZY["SIGNUP_FORMS"]["newsletter"]  # type: ignore[index]
 
@@ -49,13 +48,6 @@ class MembersRegistrationForm(RegistrationForm):
 @pytest.fixture
 def account(emulator: Emulator) -> SeededAccount:
     return seed(emulator)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def registration(

@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from cms.api import add_plugin, create_page
 from django.contrib.auth.models import User
-from django.core.cache import caches
 from django.test import Client, override_settings
 from djangocms_form_builder import actions as builder_actions
 from djangocms_form_builder.cms_plugins.ajax_plugins import FormPlugin
@@ -26,7 +24,8 @@ from selzy.emulator import Emulator, SeededAccount
 from tests.contrib_django.settings import SELZY
 from tests.contrib_django.signup_world import contacts, seed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test starts with the sign-up limits' counters empty (conftest's fresh_limits).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 NEWSLETTER = SELZY["SIGNUP_FORMS"]["newsletter"]  # type: ignore[index]
 CONSENT_TEXT = NEWSLETTER["consent_text"]
@@ -43,13 +42,6 @@ PARAMETERS = {
 @pytest.fixture
 def account(emulator: Emulator) -> SeededAccount:
     return seed(emulator)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def form_page(*, consent_label: str = CONSENT_TEXT, **parameters: str) -> Any:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.cache import caches
 from django.test import Client, override_settings
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.models import Locale, Page, Site
@@ -25,7 +23,8 @@ from tests.contrib_django.signup_world import contacts, seed
 
 from .models import ContactFormField, ContactPage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test starts with the sign-up limits' counters empty (conftest's fresh_limits).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 NEWSLETTER = SELZY["SIGNUP_FORMS"]["newsletter"]  # type: ignore[index]
 FIELD_MAP = "your_name = Name\nbirthday = Birthday  # the day, no year needed\nvip = Vip\n"
@@ -45,13 +44,6 @@ FIELDS = [
 @pytest.fixture
 def account(emulator: Emulator) -> SeededAccount:
     return seed(emulator)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)
