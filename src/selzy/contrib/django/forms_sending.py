@@ -54,7 +54,18 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
 
 
-class MessageForm(forms.Form):
+class SenderNameForm(forms.Form):
+    """A form with a ``sender_name``: Selzy refuses an address there, and saying so now beats
+    a refusal after the call (an upload, for a message)."""
+
+    def clean_sender_name(self) -> str:
+        name: str = self.cleaned_data["sender_name"].strip()
+        if "@" in name:
+            raise ValidationError("The sender name is a name, not an email address.")
+        return name
+
+
+class MessageForm(SenderNameForm):
     """createEmailMessage's fields; the sender is one of the confirmed addresses."""
 
     sender_email = forms.ChoiceField(
@@ -79,13 +90,6 @@ class MessageForm(forms.Form):
     def __init__(self, *args: Any, senders: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "sender_email").choices = [(s, s) for s in senders]
-
-    def clean_sender_name(self) -> str:
-        name: str = self.cleaned_data["sender_name"].strip()
-        # Selzy refuses an address here; saying so now beats a refusal after the upload.
-        if "@" in name:
-            raise ValidationError("The sender name is a name, not an email address.")
-        return name
 
     def clean_attachments(self) -> list[UploadedFile]:
         files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
@@ -246,7 +250,7 @@ DEFAULT_OPTIN_BODY = (
 )
 
 
-class OptInLetterForm(forms.Form):
+class OptInLetterForm(SenderNameForm):
     """updateOptInEmail: the confirmation letter Selzy sends for a list's double opt-in."""
 
     list_id = forms.TypedChoiceField(label="List", coerce=int)
@@ -277,12 +281,6 @@ class OptInLetterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choice_field(self, "list_id").choices = [(str(i), title) for i, title in lists]
         choice_field(self, "sender_email").choices = [(s, s) for s in senders]
-
-    def clean_sender_name(self) -> str:
-        name: str = self.cleaned_data["sender_name"].strip()
-        if "@" in name:
-            raise ValidationError("The sender name is a name, not an email address.")
-        return name
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
