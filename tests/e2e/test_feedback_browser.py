@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .conftest import ADMIN, DemoSite
-from .test_guideline_flow_browser import LIST_SELECTED, LOGGED_IN, MAPPING_DONE, Steps, reload_until
+from ._setup import connect_with_webhook
+from .conftest import DemoSite
+from .test_guideline_flow_browser import Steps, reload_until
 
 SYNC_DONE = "Completed"
 
@@ -26,27 +27,8 @@ def test_unsubscribe_and_hard_bounce_reach_the_leads(
     page = context.new_page()
     steps = Steps(page, artifacts)
     try:
-        # Log in, connect, pick a new list, keep the suggested mapping.
-        page.goto(f"{site}/admin/")
-        page.fill("#id_username", ADMIN[0])
-        page.fill("#id_password", ADMIN[1])
-        page.get_by_role("button", name="Log in").click()
-        page.goto(f"{site}/admin/selzy/connection/")
-        page.locator("#selzy-go-connect").click()
-        page.fill("#id_api_key", demo_site.account.api_key)
-        page.get_by_role("button", name="Log in", exact=True).click()
-        expect(page.get_by_text(LOGGED_IN)).to_be_visible()
-        page.fill("#id_new_list_title", "Demo CRM leads")
-        page.get_by_role("button", name="Select list").click()
-        expect(page.get_by_text(LIST_SELECTED)).to_be_visible()
-        page.locator("#selzy-continue").click()
-        page.get_by_role("button", name="Save mapping").click()
-        expect(page.get_by_text(MAPPING_DONE)).to_be_visible()
-
-        # Status updates: the webhook registered with the emulator (setHook).
-        page.goto(f"{site}/admin/selzy/connection/")
-        page.locator("#selzy-webhook-register").click()
-        expect(page.locator(".messagelist")).to_contain_text("Selzy will notify")
+        # Log in, connect, pick a new list, keep the suggested mapping, register the webhook.
+        connect_with_webhook(page, site, demo_site.account.api_key, "Demo CRM leads")
         steps.shot("webhook-registered")
 
         # The leads into the list: a full sync, until it completes.

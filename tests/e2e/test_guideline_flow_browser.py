@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from ._setup import LIST_SELECTED, LOGGED_IN, MAPPING_DONE
 from .conftest import ADMIN, DemoSite
 
 SENDER = "crm@selzydemo.example"
@@ -22,9 +23,6 @@ BODY = (
     "<h1>Hello {{Name}}</h1><p>Our spring offers are here.</p>"
     '<p><a href="https://selzydemo.example/offers">See the offers</a></p>'
 )
-LOGGED_IN = "You have successfully logged in"
-LIST_SELECTED = "List has been selected"
-MAPPING_DONE = "Mapping of the fields has been completed successfully"
 SENDER_LETTER_SENT = (
     "Confirmation letter has been sent to your address, you can send emails from this address "
     "after clicking the link"

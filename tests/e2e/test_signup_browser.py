@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ._setup import connect_with_webhook
 from .conftest import ADMIN, DemoSite
-from .test_guideline_flow_browser import LIST_SELECTED, LOGGED_IN, MAPPING_DONE, Steps, reload_until
+from .test_guideline_flow_browser import Steps, reload_until
 
 VISITOR = "Visitor.One@Example.com"
 LIST_TITLE = "Demo CRM newsletter"
@@ -25,25 +26,8 @@ PER_IP = 20  # SIGNUP_LIMIT_PER_IP's default: 20 an hour
 def _owner_sets_up(page: Any, site: str, api_key: str, steps: Steps) -> None:
     from playwright.sync_api import expect
 
-    page.goto(f"{site}/admin/")
-    page.fill("#id_username", ADMIN[0])
-    page.fill("#id_password", ADMIN[1])
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{site}/admin/selzy/connection/")
-    page.locator("#selzy-go-connect").click()
-    page.fill("#id_api_key", api_key)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_text(LOGGED_IN)).to_be_visible()
-    page.fill("#id_new_list_title", LIST_TITLE)
-    page.get_by_role("button", name="Select list").click()
-    expect(page.get_by_text(LIST_SELECTED)).to_be_visible()
-    page.locator("#selzy-continue").click()
-    page.get_by_role("button", name="Save mapping").click()
-    expect(page.get_by_text(MAPPING_DONE)).to_be_visible()
-    # Status updates: Selzy tells the site when the visitor confirms.
-    page.goto(f"{site}/admin/selzy/connection/")
-    page.locator("#selzy-webhook-register").click()
-    expect(page.locator(".messagelist")).to_contain_text("Selzy will notify")
+    # Status updates too: Selzy tells the site when the visitor confirms.
+    connect_with_webhook(page, site, api_key, LIST_TITLE)
     # A list made by createList has no confirmation letter: Selzy would refuse the sign-ups.
     page.goto(f"{site}/admin/selzy/connection/signups/")
     expect(page.locator('tr[data-form="newsletter"]')).to_contain_text(LIST_TITLE)
